@@ -1,0 +1,1 @@
+"""Getting articles in: fetching URLs, parsing feeds, extracting pages."""

@@ -1,0 +1,1 @@
+"""Linking stories: topics and related stories."""

@@ -1,0 +1,218 @@
+"""Where the stages meet storage: fetch -> parse -> extract -> dedupe -> embed -> cluster -> write -> link.
+
+Every step is idempotent and commits as it goes, so a crash loses nothing already stored and a re-run
+picks up where the last one stopped (articles without a story, stories not yet written).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
+
+import httpx
+
+from newsdesk.errors import NewsdeskError
+from newsdesk.ingest.feeds import parse_feed
+from newsdesk.ingest.fetch import fetch, make_client
+from newsdesk.ingest.pages import extract_page
+from newsdesk.ingest.urls import article_id, canonical_url
+from newsdesk.linking.related import related_stories
+from newsdesk.linking.topics import story_topic
+from newsdesk.settings import Settings
+from newsdesk.store.base import FetchOutcome, Store
+from newsdesk.stories.cluster import ClusterParams, assign
+from newsdesk.stories.dedupe import content_hash
+from newsdesk.stories.embed import Embedder, article_text_for_embedding
+from newsdesk.stories.terms import article_terms
+from newsdesk.types import Article, FeedEntry, RefreshReport, Source
+from newsdesk.writing.writer import write_extractive
+
+Progress = Callable[[str], None]
+
+
+def _quiet(_: str) -> None:
+    pass
+
+
+def now() -> datetime:
+    """The current time in UTC."""
+    return datetime.now(UTC)
+
+
+def due_sources(store: Store, settings: Settings, at: datetime) -> list[Source]:
+    """Sources never fetched, or last tried longer ago than the refresh interval."""
+    interval = timedelta(minutes=settings.refresh_interval_minutes)
+    return [s for s in store.list_sources() if s.last_attempt_at is None or at - s.last_attempt_at >= interval]
+
+
+def _outlet_name(entry_url: str, page_outlet: str, feed_title: str) -> str:
+    return page_outlet or feed_title or urlsplit(entry_url).netloc
+
+
+def build_article(
+    client: httpx.Client, settings: Settings, source: Source, feed_title: str, entry: FeedEntry, fetched_at: datetime
+) -> Article:
+    """An article from a feed entry, with the page's full text when it can be had (else partial)."""
+    url = canonical_url(entry.url)
+    title, text, outlet, author = entry.title, entry.summary, "", entry.author
+    published = entry.published
+    language = None
+    partial = True
+    if settings.fetch_full_text:
+        try:
+            page = extract_page(fetch(client, entry.url, max_bytes=settings.max_response_bytes).body, entry.url)
+        except NewsdeskError:
+            page = None  # the feed's own text is kept and the article marked partial
+        if page is not None:
+            title = title or page.title
+            text, outlet, author = page.text, page.outlet, author or page.author
+            published = published or page.published
+            language, partial = page.language, False
+    return Article(
+        id=article_id(url),
+        url=url,
+        source_id=source.id,
+        outlet=_outlet_name(url, outlet, feed_title),
+        title=title or url,
+        text=text,
+        published=published or fetched_at,
+        author=author,
+        section=entry.category,
+        language=language,
+        content_hash=content_hash(text),
+        partial=partial,
+        fetched_at=fetched_at,
+    )
+
+
+def refresh_source(
+    store: Store, settings: Settings, embedder: Embedder, client: httpx.Client, source: Source
+) -> tuple[int, int]:
+    """Fetch one source and store its new articles; returns (new articles, copies). Raises NewsdeskError."""
+    started = now()
+    try:
+        reply = fetch(
+            client, source.url, max_bytes=settings.max_response_bytes, etag=source.etag, last_modified=source.last_modified
+        )
+        if reply.not_modified:
+            store.record_fetch(source.id, FetchOutcome(started, ok=True, etag=reply.etag, last_modified=reply.last_modified))
+            return 0, 0
+        feed = parse_feed(reply.body, source.url, reply.content_type)
+    except NewsdeskError as exc:
+        store.record_fetch(source.id, FetchOutcome(started, ok=False, error=str(exc)))
+        raise
+    fresh = [e for e in feed.entries if not store.has_article(article_id(canonical_url(e.url)))]
+    with ThreadPoolExecutor(max_workers=max(1, settings.fetch_concurrency)) as pool:
+        articles = list(pool.map(lambda e: build_article(client, settings, source, feed.title, e, started), fresh))
+    vectors = embedder.embed([article_text_for_embedding(a.title, a.text) for a in articles])
+    stored = copies = 0
+    for article, vector in zip(articles, vectors, strict=True):
+        original = store.find_original(article.content_hash)
+        if original is not None and original.id != article.id:
+            article = _as_copy(article, original)
+            copies += 1
+        stored += store.add_article(article, vector, embedder.name, article_terms(article.title, article.text))
+    store.record_fetch(
+        source.id,
+        FetchOutcome(
+            started, ok=True, title=feed.title or None, etag=reply.etag, last_modified=reply.last_modified,
+            new_articles=stored,
+        ),
+    )
+    return stored, copies
+
+
+def _as_copy(article: Article, original: Article) -> Article:
+    return replace(article, copy_of=original.id)
+
+
+def cluster_params(settings: Settings, embedder: Embedder) -> ClusterParams:
+    """The story engine's knobs from settings and the embedder."""
+    return ClusterParams(
+        threshold=settings.cluster_threshold,
+        lexical_weight=settings.cluster_lexical_weight,
+        window=timedelta(hours=settings.cluster_window_hours),
+        meaning_floor=embedder.unrelated_cosine,
+    )
+
+
+def assign_stories(store: Store, settings: Settings, embedder: Embedder) -> set[str]:
+    """Put every article without a story into one; returns the stories that changed."""
+    touched: set[str] = set()
+    params = cluster_params(settings, embedder)
+    pending = store.unassigned_articles()
+    originals = [a for a in pending if not a.copy_of]
+    vectors = store.vectors([a.id for a in originals])
+    for article in originals:
+        vector = vectors.get(article.id)
+        if vector is None:
+            continue
+        terms = article_terms(article.title, article.text)
+        df, n_docs = store.document_frequencies(terms)
+        candidates = store.story_candidates(article.published - params.window)
+        decision = assign(article.id, vector, terms, article.published, candidates, df, n_docs, params)
+        store.assign_article(article.id, decision.story.story_id, decision.story)
+        touched.add(decision.story.story_id)
+    for article in (a for a in pending if a.copy_of):
+        original = store.get_article(article.copy_of or "")
+        if original.story_id is None:
+            continue
+        story = store.story_state(original.story_id)
+        store.assign_article(article.id, story.story_id, story)
+        touched.add(story.story_id)
+    return touched
+
+
+def write_stories(store: Store, settings: Settings, embedder: Embedder, progress: Progress = _quiet) -> int:
+    """Write every story whose articles changed; returns how many were written."""
+    dirty = store.dirty_stories()
+    for number, story_id in enumerate(dirty, start=1):
+        articles = store.articles_of_story(story_id)
+        writing = write_extractive(articles, embedder, settings.standfirst_min_words, settings.standfirst_max_words)
+        store.save_writing(story_id, writing, story_topic(articles))
+        if number % 10 == 0 or number == len(dirty):
+            progress(f"wrote {number}/{len(dirty)} stories")
+    return len(dirty)
+
+
+def link_stories(store: Store, settings: Settings) -> None:
+    """Recompute every story's related list."""
+    centroids = store.all_story_centroids()
+    topics = {s.id: s.topic for s in store.list_stories(limit=len(centroids) or 1)}
+    for story_id in centroids:
+        store.save_related(story_id, related_stories(story_id, centroids, topics, settings.related_count))
+
+
+def refresh(store: Store, settings: Settings, embedder: Embedder, progress: Progress = _quiet) -> RefreshReport:
+    """One pass: every due source, then stories, writing and links for what changed."""
+    started = time.perf_counter()
+    sources = due_sources(store, settings, now())
+    failed: list[tuple[str, str]] = []
+    new_articles = copies = 0
+    with make_client(settings) as client:
+        for number, source in enumerate(sources, start=1):
+            try:
+                stored, copied = refresh_source(store, settings, embedder, client, source)
+            except NewsdeskError as exc:
+                failed.append((source.url, str(exc)))
+                progress(f"[{number}/{len(sources)}] {source.url}: error: {exc}")
+                continue
+            new_articles += stored
+            copies += copied
+            progress(f"[{number}/{len(sources)}] {source.url}: {stored} new articles")
+    touched = assign_stories(store, settings, embedder)
+    written = write_stories(store, settings, embedder, progress)
+    if written:
+        link_stories(store, settings)
+    return RefreshReport(
+        sources=len(sources),
+        failed=tuple(failed),
+        new_articles=new_articles,
+        copies=copies,
+        stories_touched=len(touched),
+        seconds=time.perf_counter() - started,
+    )

@@ -1,0 +1,16 @@
+"""Storage behind one protocol; `open_store(url)` picks the implementation from the URL."""
+
+from newsdesk.errors import SettingsError
+from newsdesk.store.base import FetchOutcome, Store, StoryCandidate
+
+
+def open_store(url: str) -> Store:
+    """Open (and migrate) the store that a database URL names."""
+    if url.startswith("sqlite:///"):
+        from newsdesk.store.sqlite import SQLiteStore
+
+        return SQLiteStore(url.removeprefix("sqlite:///"))
+    raise SettingsError(f"database URL {url!r} is not supported yet (use sqlite:///path/to/file.db)")
+
+
+__all__ = ["FetchOutcome", "Store", "StoryCandidate", "open_store"]

@@ -1,0 +1,123 @@
+"""The Store protocol every storage backend implements, and its small write records."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+import numpy as np
+
+from newsdesk.types import Article, RelatedStory, Source, Story, Writing
+
+
+@dataclass(frozen=True)
+class FetchOutcome:
+    """The result of one attempt to fetch a source, as recorded on it."""
+
+    attempted_at: datetime  # when the attempt started (UTC)
+    ok: bool  # True for 200 or 304
+    error: str | None = None  # one-line reason when not ok
+    title: str | None = None  # feed title, when the feed gave one
+    etag: str | None = None  # new ETag to send next time
+    last_modified: str | None = None  # new Last-Modified to send next time
+    new_articles: int = 0  # articles stored by this attempt
+
+
+@dataclass(frozen=True)
+class StoryCandidate:
+    """What the story engine needs to decide whether an article joins a story."""
+
+    story_id: str  # the story
+    centroid: np.ndarray  # unit-length mean embedding of its articles
+    updated_at: datetime  # publication time of its newest article
+    size: int  # articles in the story that are not copies
+    terms: dict[str, float]  # summed term counts of its articles (lexical centroid)
+
+
+class Store(Protocol):
+    """Everything newsdesk keeps; implementations must pass tests/test_store_contract.py."""
+
+    def close(self) -> None:
+        """Release the connection."""
+
+    # sources
+    def add_source(self, url: str, added_at: datetime) -> Source:
+        """Add a feed; raises StoreError when the URL is already a source."""
+
+    def get_source(self, source_id: int) -> Source:
+        """One source; raises NotFoundError."""
+
+    def find_source(self, url: str) -> Source | None:
+        """The source with this URL, if any."""
+
+    def list_sources(self) -> list[Source]:
+        """All sources, oldest first."""
+
+    def remove_source(self, source_id: int) -> None:
+        """Forget a source; its articles stay."""
+
+    def record_fetch(self, source_id: int, outcome: FetchOutcome) -> None:
+        """Record the result of a fetch attempt on the source (health, validators, counts)."""
+
+    # articles
+    def has_article(self, article_id: str) -> bool:
+        """Whether an article with this id is stored."""
+
+    def get_article(self, article_id: str) -> Article:
+        """One article; raises NotFoundError."""
+
+    def find_original(self, content_hash: str) -> Article | None:
+        """The stored non-copy article whose text has this hash, if any."""
+
+    def add_article(self, article: Article, vector: np.ndarray | None, model: str, terms: Iterable[str] = ()) -> bool:
+        """Store an article, its embedding and its terms' document counts in one transaction.
+
+        Returns False (and changes nothing) when its id was already stored."""
+
+    def document_frequencies(self, terms: Iterable[str]) -> tuple[dict[str, int], int]:
+        """How many original articles contain each term, and how many original articles there are."""
+
+    def unassigned_articles(self) -> list[Article]:
+        """Articles not yet in a story, oldest publication first."""
+
+    def articles_of_story(self, story_id: str) -> list[Article]:
+        """A story's articles, oldest first, copies included."""
+
+    def vectors(self, article_ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """Stored embeddings by article id (missing ids are left out)."""
+
+    def count_articles(self) -> int:
+        """Number of stored articles, copies included."""
+
+    # stories
+    def story_candidates(self, since: datetime) -> list[StoryCandidate]:
+        """Stories whose newest article is at or after `since`."""
+
+    def story_state(self, story_id: str) -> StoryCandidate:
+        """A story's centroid, time and size; raises NotFoundError."""
+
+    def assign_article(self, article_id: str, story_id: str, candidate: StoryCandidate) -> None:
+        """Put an article into a story (creating it if new) and store the story's new centroid/time."""
+
+    def dirty_stories(self) -> list[str]:
+        """Ids of stories whose articles changed since they were last written."""
+
+    def save_writing(self, story_id: str, writing: Writing, topic: str) -> None:
+        """Store a story's headline, standfirst and briefing; marks it clean."""
+
+    def save_related(self, story_id: str, related: Sequence[RelatedStory]) -> None:
+        """Replace a story's related list."""
+
+    def get_story(self, story_id: str) -> Story:
+        """One story; raises NotFoundError."""
+
+    def list_stories(self, limit: int = 50, offset: int = 0) -> list[Story]:
+        """Stories, most outlets and freshest first."""
+
+    def count_stories(self) -> int:
+        """Number of stories."""
+
+    def all_story_centroids(self) -> dict[str, np.ndarray]:
+        """Every story's centroid, for linking."""

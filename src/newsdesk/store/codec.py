@@ -1,0 +1,69 @@
+"""Encoding of records into column values, shared by every store."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import numpy as np
+
+from newsdesk.types import Section, Sentence, Writing
+
+
+def encode_time(value: datetime | None) -> str | None:
+    """A UTC ISO-8601 string (naive datetimes are taken as UTC)."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat()
+
+
+def decode_time(value: str | None) -> datetime | None:
+    """The inverse of encode_time."""
+    return None if value is None else datetime.fromisoformat(value)
+
+
+def encode_vector(vector: np.ndarray) -> bytes:
+    """float32 bytes of a vector."""
+    return np.asarray(vector, dtype=np.float32).tobytes()
+
+
+def decode_vector(blob: bytes) -> np.ndarray:
+    """The inverse of encode_vector."""
+    return np.frombuffer(blob, dtype=np.float32)
+
+
+def _sentences(items: list[dict[str, object]]) -> tuple[Sentence, ...]:
+    return tuple(Sentence(text=str(i["text"]), article_ids=tuple(i["article_ids"])) for i in items)  # type: ignore[arg-type]
+
+
+def encode_writing(writing: Writing) -> str:
+    """JSON text of a Writing."""
+
+    def sentences(items: tuple[Sentence, ...]) -> list[dict[str, object]]:
+        return [{"text": s.text, "article_ids": list(s.article_ids)} for s in items]
+
+    return json.dumps(
+        {
+            "headline": writing.headline,
+            "standfirst": sentences(writing.standfirst),
+            "briefing": [
+                {"heading": sec.heading, "sentences": sentences(sec.sentences)} for sec in writing.briefing
+            ],
+        }
+    )
+
+
+def decode_writing(text: str | None) -> Writing | None:
+    """The inverse of encode_writing."""
+    if not text:
+        return None
+    data = json.loads(text)
+    return Writing(
+        headline=data["headline"],
+        standfirst=_sentences(data["standfirst"]),
+        briefing=tuple(
+            Section(heading=sec["heading"], sentences=_sentences(sec["sentences"])) for sec in data["briefing"]
+        ),
+    )

@@ -1,0 +1,349 @@
+"""The embedded default store: one SQLite file in WAL mode."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from newsdesk.errors import NotFoundError, StoreError
+from newsdesk.store.base import FetchOutcome, StoryCandidate
+from newsdesk.store.codec import (
+    decode_time,
+    decode_vector,
+    decode_writing,
+    encode_time,
+    encode_vector,
+    encode_writing,
+)
+from newsdesk.store.migrations import SQLITE_MIGRATIONS
+from newsdesk.types import Article, RelatedStory, Source, Story, Writing
+
+_STORY_COLUMNS = """
+    s.id, s.created_at, s.updated_at, s.headline, s.standfirst, s.writing, s.topic,
+    (SELECT COUNT(*) FROM articles a WHERE a.story_id = s.id) AS article_count,
+    (SELECT COUNT(DISTINCT a.outlet) FROM articles a WHERE a.story_id = s.id) AS outlet_count
+"""
+
+
+class SQLiteStore:
+    """Store implementation over the standard library's sqlite3."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
+            self._db.row_factory = sqlite3.Row
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA foreign_keys=ON")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreError(f"cannot open SQLite database {self.path}: {exc}") from None
+        self._lock = threading.RLock()
+        self._migrate()
+
+    # -- plumbing -------------------------------------------------------------
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+                yield self._db
+                self._db.execute("COMMIT")
+            except sqlite3.Error as exc:
+                self._db.execute("ROLLBACK")
+                raise StoreError(f"database error: {exc}") from None
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+
+    def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            try:
+                return self._db.execute(sql, params).fetchall()
+            except sqlite3.Error as exc:
+                raise StoreError(f"database error: {exc}") from None
+
+    def _migrate(self) -> None:
+        with self._tx() as db:
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            if version > len(SQLITE_MIGRATIONS):
+                raise StoreError(f"{self.path} was written by a newer newsdesk (schema {version})")
+            for number, script in enumerate(SQLITE_MIGRATIONS[version:], start=version + 1):
+                for statement in script.split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+                db.execute(f"PRAGMA user_version = {number}")
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    # -- sources --------------------------------------------------------------
+    @staticmethod
+    def _source(row: sqlite3.Row) -> Source:
+        return Source(
+            id=row["id"],
+            url=row["url"],
+            title=row["title"],
+            added_at=decode_time(row["added_at"]),  # type: ignore[arg-type]
+            etag=row["etag"],
+            last_modified=row["last_modified"],
+            last_attempt_at=decode_time(row["last_attempt_at"]),
+            last_success_at=decode_time(row["last_success_at"]),
+            last_error=row["last_error"],
+            consecutive_failures=row["consecutive_failures"],
+            articles_seen=row["articles_seen"],
+        )
+
+    def add_source(self, url: str, added_at: datetime) -> Source:
+        if self.find_source(url) is not None:
+            raise StoreError(f"{url} is already a source")
+        with self._tx() as db:
+            cursor = db.execute("INSERT INTO sources (url, added_at) VALUES (?, ?)", (url, encode_time(added_at)))
+            source_id = cursor.lastrowid
+        assert source_id is not None
+        return self.get_source(source_id)
+
+    def get_source(self, source_id: int) -> Source:
+        rows = self._rows("SELECT * FROM sources WHERE id = ?", (source_id,))
+        if not rows:
+            raise NotFoundError(f"no source with id {source_id}")
+        return self._source(rows[0])
+
+    def find_source(self, url: str) -> Source | None:
+        rows = self._rows("SELECT * FROM sources WHERE url = ?", (url,))
+        return self._source(rows[0]) if rows else None
+
+    def list_sources(self) -> list[Source]:
+        return [self._source(r) for r in self._rows("SELECT * FROM sources ORDER BY id")]
+
+    def remove_source(self, source_id: int) -> None:
+        self.get_source(source_id)
+        with self._tx() as db:
+            db.execute("DELETE FROM sources WHERE id = ?", (source_id,))
+
+    def record_fetch(self, source_id: int, outcome: FetchOutcome) -> None:
+        when = encode_time(outcome.attempted_at)
+        with self._tx() as db:
+            if outcome.ok:
+                db.execute(
+                    """UPDATE sources SET last_attempt_at = ?, last_success_at = ?, last_error = NULL,
+                       consecutive_failures = 0, etag = ?, last_modified = ?,
+                       title = COALESCE(?, title), articles_seen = articles_seen + ? WHERE id = ?""",
+                    (when, when, outcome.etag, outcome.last_modified, outcome.title, outcome.new_articles, source_id),
+                )
+            else:
+                db.execute(
+                    """UPDATE sources SET last_attempt_at = ?, last_error = ?,
+                       consecutive_failures = consecutive_failures + 1 WHERE id = ?""",
+                    (when, outcome.error, source_id),
+                )
+
+    # -- articles -------------------------------------------------------------
+    @staticmethod
+    def _article(row: sqlite3.Row) -> Article:
+        return Article(
+            id=row["id"],
+            url=row["url"],
+            source_id=row["source_id"],
+            outlet=row["outlet"],
+            title=row["title"],
+            text=row["text"],
+            published=decode_time(row["published"]),  # type: ignore[arg-type]
+            author=row["author"],
+            section=row["section"],
+            language=row["language"],
+            content_hash=row["content_hash"],
+            copy_of=row["copy_of"],
+            story_id=row["story_id"],
+            partial=bool(row["partial"]),
+            fetched_at=decode_time(row["fetched_at"]),
+        )
+
+    def has_article(self, article_id: str) -> bool:
+        return bool(self._rows("SELECT 1 FROM articles WHERE id = ?", (article_id,)))
+
+    def get_article(self, article_id: str) -> Article:
+        rows = self._rows("SELECT * FROM articles WHERE id = ?", (article_id,))
+        if not rows:
+            raise NotFoundError(f"no article with id {article_id}")
+        return self._article(rows[0])
+
+    def find_original(self, content_hash: str) -> Article | None:
+        rows = self._rows(
+            "SELECT * FROM articles WHERE content_hash = ? AND copy_of IS NULL ORDER BY published LIMIT 1",
+            (content_hash,),
+        )
+        return self._article(rows[0]) if rows else None
+
+    def add_article(self, article: Article, vector: np.ndarray | None, model: str, terms: Iterable[str] = ()) -> bool:
+        with self._tx() as db:
+            if db.execute("SELECT 1 FROM articles WHERE id = ?", (article.id,)).fetchone():
+                return False
+            db.execute(
+                """INSERT INTO articles (id, url, source_id, outlet, title, text, published, author, section,
+                   language, content_hash, copy_of, story_id, partial, fetched_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                (
+                    article.id,
+                    article.url,
+                    article.source_id,
+                    article.outlet,
+                    article.title,
+                    article.text,
+                    encode_time(article.published),
+                    article.author,
+                    article.section,
+                    article.language,
+                    article.content_hash,
+                    article.copy_of,
+                    article.story_id,
+                    int(article.partial),
+                    encode_time(article.fetched_at),
+                ),
+            )
+            if vector is not None:
+                db.execute(
+                    "INSERT INTO embeddings (article_id, model, vector) VALUES (?, ?, ?)",
+                    (article.id, model, encode_vector(vector)),
+                )
+            if article.copy_of is None:
+                db.executemany(
+                    "INSERT INTO term_df (term, df) VALUES (?, 1) ON CONFLICT(term) DO UPDATE SET df = df + 1",
+                    [(t,) for t in set(terms)],
+                )
+        return True
+
+    def document_frequencies(self, terms: Iterable[str]) -> tuple[dict[str, int], int]:
+        found: dict[str, int] = {}
+        wanted = list(set(terms))
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            found.update({r[0]: r[1] for r in self._rows(f"SELECT term, df FROM term_df WHERE term IN ({marks})", chunk)})
+        total = int(self._rows("SELECT COUNT(*) FROM articles WHERE copy_of IS NULL")[0][0])
+        return found, total
+
+    def unassigned_articles(self) -> list[Article]:
+        rows = self._rows("SELECT * FROM articles WHERE story_id IS NULL ORDER BY published, id")
+        return [self._article(r) for r in rows]
+
+    def articles_of_story(self, story_id: str) -> list[Article]:
+        rows = self._rows("SELECT * FROM articles WHERE story_id = ? ORDER BY published, id", (story_id,))
+        return [self._article(r) for r in rows]
+
+    def vectors(self, article_ids: Sequence[str]) -> dict[str, np.ndarray]:
+        found: dict[str, np.ndarray] = {}
+        ids = list(article_ids)
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for row in self._rows(f"SELECT article_id, vector FROM embeddings WHERE article_id IN ({marks})", chunk):
+                found[row["article_id"]] = decode_vector(row["vector"])
+        return found
+
+    def count_articles(self) -> int:
+        return int(self._rows("SELECT COUNT(*) FROM articles")[0][0])
+
+    # -- stories --------------------------------------------------------------
+    @staticmethod
+    def _candidate(row: sqlite3.Row) -> StoryCandidate:
+        return StoryCandidate(
+            story_id=row["id"],
+            centroid=decode_vector(row["centroid"]),
+            updated_at=decode_time(row["updated_at"]),  # type: ignore[arg-type]
+            size=row["size"],
+            terms=json.loads(row["terms"]),
+        )
+
+    def story_candidates(self, since: datetime) -> list[StoryCandidate]:
+        rows = self._rows("SELECT id, centroid, updated_at, size, terms FROM stories WHERE updated_at >= ?", (encode_time(since),))
+        return [self._candidate(r) for r in rows]
+
+    def story_state(self, story_id: str) -> StoryCandidate:
+        rows = self._rows("SELECT id, centroid, updated_at, size, terms FROM stories WHERE id = ?", (story_id,))
+        if not rows:
+            raise NotFoundError(f"no story with id {story_id}")
+        return self._candidate(rows[0])
+
+    def assign_article(self, article_id: str, story_id: str, candidate: StoryCandidate) -> None:
+        with self._tx() as db:
+            row = db.execute("SELECT published, copy_of FROM articles WHERE id = ?", (article_id,)).fetchone()
+            if row is None:
+                raise NotFoundError(f"no article with id {article_id}")
+            db.execute(
+                """INSERT INTO stories (id, created_at, updated_at, centroid, size, terms, dirty)
+                   VALUES (?, ?, ?, ?, ?, ?, 1)
+                   ON CONFLICT(id) DO UPDATE SET updated_at = excluded.updated_at,
+                   centroid = excluded.centroid, size = excluded.size, terms = excluded.terms, dirty = 1""",
+                (story_id, row["published"], encode_time(candidate.updated_at), encode_vector(candidate.centroid),
+                 candidate.size, json.dumps(candidate.terms)),
+            )
+            db.execute("UPDATE articles SET story_id = ? WHERE id = ?", (story_id, article_id))
+
+    def dirty_stories(self) -> list[str]:
+        return [r[0] for r in self._rows("SELECT id FROM stories WHERE dirty = 1 ORDER BY created_at, id")]
+
+    def save_writing(self, story_id: str, writing: Writing, topic: str) -> None:
+        with self._tx() as db:
+            cursor = db.execute(
+                "UPDATE stories SET headline = ?, standfirst = ?, writing = ?, topic = ?, dirty = 0 WHERE id = ?",
+                (writing.headline, writing.standfirst_text, encode_writing(writing), topic, story_id),
+            )
+            if cursor.rowcount == 0:
+                raise NotFoundError(f"no story with id {story_id}")
+
+    def save_related(self, story_id: str, related: Sequence[RelatedStory]) -> None:
+        with self._tx() as db:
+            db.execute("DELETE FROM related WHERE story_id = ?", (story_id,))
+            db.executemany(
+                "INSERT INTO related (story_id, rank, related_id, score, label) VALUES (?, ?, ?, ?, ?)",
+                [(story_id, rank, r.story_id, r.score, r.label) for rank, r in enumerate(related)],
+            )
+
+    def _story(self, row: sqlite3.Row) -> Story:
+        related = tuple(
+            RelatedStory(story_id=r["related_id"], score=r["score"], label=r["label"])
+            for r in self._rows("SELECT * FROM related WHERE story_id = ? ORDER BY rank", (row["id"],))
+        )
+        return Story(
+            id=row["id"],
+            created_at=decode_time(row["created_at"]),  # type: ignore[arg-type]
+            updated_at=decode_time(row["updated_at"]),  # type: ignore[arg-type]
+            headline=row["headline"],
+            standfirst=row["standfirst"],
+            writing=decode_writing(row["writing"]),
+            article_count=row["article_count"],
+            outlet_count=row["outlet_count"],
+            topic=row["topic"],
+            related=related,
+        )
+
+    def get_story(self, story_id: str) -> Story:
+        rows = self._rows(f"SELECT {_STORY_COLUMNS} FROM stories s WHERE s.id = ?", (story_id,))
+        if not rows:
+            raise NotFoundError(f"no story with id {story_id}")
+        return self._story(rows[0])
+
+    def list_stories(self, limit: int = 50, offset: int = 0) -> list[Story]:
+        rows = self._rows(
+            f"SELECT {_STORY_COLUMNS} FROM stories s ORDER BY outlet_count DESC, s.updated_at DESC, s.id "
+            "LIMIT ? OFFSET ?",
+            (limit, offset),
+        )
+        return [self._story(r) for r in rows]
+
+    def count_stories(self) -> int:
+        return int(self._rows("SELECT COUNT(*) FROM stories")[0][0])
+
+    def all_story_centroids(self) -> dict[str, np.ndarray]:
+        return {r["id"]: decode_vector(r["centroid"]) for r in self._rows("SELECT id, centroid FROM stories")}

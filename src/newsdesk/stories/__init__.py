@@ -1,0 +1,1 @@
+"""Articles to stories: duplicates, embeddings, clustering."""

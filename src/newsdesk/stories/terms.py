@@ -1,0 +1,42 @@
+"""Lexical evidence for clustering: term counts of an article and TF-IDF cosine with document frequencies
+that grow with the stream (online IDF, as in Miranda et al. 2018)."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Mapping
+
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+_TOKEN = re.compile(r"[a-z0-9][a-z0-9'\-]*[a-z0-9]|[a-z0-9]")
+_STOP = frozenset(ENGLISH_STOP_WORDS) | {"said", "says", "say", "told", "according", "year", "years", "new"}
+
+
+def article_terms(title: str, text: str, lead_words: int = 400) -> Counter[str]:
+    """Term counts of an article: title terms count twice, then the first words of the text."""
+    words = " ".join(text.split()[:lead_words])
+    counts: Counter[str] = Counter()
+    for chunk, weight in ((title, 2), (words, 1)):
+        for token in _TOKEN.findall(chunk.lower()):
+            token = token.replace("'s", "")
+            if len(token) > 1 and token not in _STOP:
+                counts[token] += weight
+    return counts
+
+
+def tfidf(counts: Mapping[str, float], df: Mapping[str, int], n_docs: int) -> dict[str, float]:
+    """Unit-length sublinear TF-IDF weights; unseen terms get the highest IDF."""
+    weights = {
+        t: (1.0 + math.log(c)) * math.log((n_docs + 1) / (df.get(t, 0) + 1)) + 1e-9 for t, c in counts.items() if c > 0
+    }
+    norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
+    return {t: w / norm for t, w in weights.items()}
+
+
+def cosine(a: Mapping[str, float], b: Mapping[str, float]) -> float:
+    """Cosine of two unit-length sparse vectors."""
+    if len(a) > len(b):
+        a, b = b, a
+    return sum(w * b.get(t, 0.0) for t, w in a.items())

@@ -1,0 +1,151 @@
+"""Public records: one frozen dataclass per domain noun, plus the small write records."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class Source:
+    """A feed polled on a schedule."""
+
+    id: int  # store-assigned id
+    url: str  # feed URL as added by the user
+    title: str  # feed title once known, else ""
+    added_at: datetime  # when the user added it (UTC)
+    etag: str | None = None  # last ETag, for conditional GET
+    last_modified: str | None = None  # last Last-Modified header, for conditional GET
+    last_attempt_at: datetime | None = None  # when we last tried to fetch it
+    last_success_at: datetime | None = None  # when a fetch last succeeded (200 or 304)
+    last_error: str | None = None  # one-line reason of the last failure; None when the last try worked
+    consecutive_failures: int = 0  # failures since the last success
+    articles_seen: int = 0  # articles stored from this source over its life
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    """One item of a parsed feed, before its page is fetched."""
+
+    url: str  # link to the article page
+    title: str  # item title
+    summary: str  # item description/summary as plain text (often a teaser)
+    published: datetime | None  # item date (UTC) if the feed gives one
+    author: str  # item author, or ""
+    guid: str  # item id, or the URL when the feed has none
+    category: str = ""  # the feed's first category/tag for the item, or ""
+
+
+@dataclass(frozen=True)
+class Page:
+    """What extraction found on an article page."""
+
+    title: str  # page title (og:title or <title>)
+    text: str  # main text, paragraphs separated by blank lines
+    outlet: str  # site name (og:site_name), or ""
+    author: str  # byline, or ""
+    published: datetime | None  # date from the page metadata (UTC)
+    canonical_url: str | None  # rel=canonical if present
+    language: str | None  # language code if known
+
+
+@dataclass(frozen=True)
+class Article:
+    """One outlet's item: the unit the story engine works on."""
+
+    id: str  # stable id derived from the canonical URL
+    url: str  # canonical URL
+    source_id: int | None  # source that brought it, None for a single page
+    outlet: str  # outlet name as shown to readers
+    title: str  # headline
+    text: str  # extracted full text (paragraphs separated by blank lines)
+    published: datetime  # publication time (UTC); fetch time when unknown
+    author: str = ""  # byline, or ""
+    section: str = ""  # the outlet's own section or category for it, or ""
+    language: str | None = None  # language code if known
+    content_hash: str = ""  # hash of normalised text, for exact-duplicate detection
+    copy_of: str | None = None  # canonical article id when this is a copy (wire, syndication)
+    story_id: str | None = None  # story this article belongs to
+    partial: bool = False  # True when only the feed's own text could be kept
+    fetched_at: datetime | None = None  # when we stored it
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A reference from one written sentence to the articles it comes from."""
+
+    article_ids: tuple[str, ...]  # articles that carry this sentence (first = where it was taken)
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A published sentence and where it came from."""
+
+    text: str  # the sentence, verbatim from its source
+    article_ids: tuple[str, ...]  # articles that carry it; never empty
+
+
+@dataclass(frozen=True)
+class Section:
+    """A headed part of a briefing."""
+
+    heading: str  # e.g. "Introduction", a theme, "Outlook"
+    sentences: tuple[Sentence, ...]  # the section's sentences in reading order
+
+
+@dataclass(frozen=True)
+class Writing:
+    """Everything the writer produces for a story."""
+
+    headline: str  # story headline
+    standfirst: tuple[Sentence, ...]  # 60-90 words of summary
+    briefing: tuple[Section, ...]  # Introduction, themed sections, Outlook
+
+    @property
+    def standfirst_text(self) -> str:
+        """The standfirst as one paragraph."""
+        return " ".join(s.text for s in self.standfirst)
+
+
+@dataclass(frozen=True)
+class RelatedStory:
+    """One entry of a story's related list."""
+
+    story_id: str  # the related story
+    score: float  # ranking score, higher is closer
+    label: str  # why it is there: "same people", "same place", "same topic", "related"
+
+
+@dataclass(frozen=True)
+class Story:
+    """The articles of many outlets about one event."""
+
+    id: str  # stable id for life (URL /story/<id>-<slug>)
+    created_at: datetime  # when the first article arrived (UTC)
+    updated_at: datetime  # publication time of its newest article (UTC)
+    headline: str  # current headline ("" until written)
+    standfirst: str  # current standfirst text ("" until written)
+    writing: Writing | None  # full writing, None until written
+    article_count: int  # articles in the story, copies included
+    outlet_count: int  # distinct outlets
+    topic: str = ""  # section, e.g. "World"; "" when unknown
+    related: tuple[RelatedStory, ...] = field(default_factory=tuple)  # ranked related stories
+
+    @property
+    def slug(self) -> str:
+        """URL slug of the headline."""
+        from newsdesk.web.slugs import slugify
+
+        return slugify(self.headline) or "story"
+
+
+@dataclass(frozen=True)
+class RefreshReport:
+    """What one refresh pass did, for the CLI and logs."""
+
+    sources: int  # sources attempted
+    failed: tuple[tuple[str, str], ...]  # (source URL, one-line error) per failure
+    new_articles: int  # articles stored
+    copies: int  # of which were copies of an article already stored
+    stories_touched: int  # stories that gained articles and were rewritten
+    seconds: float  # wall time of the pass

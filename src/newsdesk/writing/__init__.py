@@ -1,0 +1,1 @@
+"""Writing a story: headline, standfirst and a sourced briefing, extractive by default."""
