@@ -7,9 +7,9 @@ picks up where the last one stopped (articles without a story, stories not yet w
 from __future__ import annotations
 
 import time
-from dataclasses import replace
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -24,7 +24,7 @@ from newsdesk.linking.related import related_stories
 from newsdesk.linking.topics import story_topic
 from newsdesk.settings import Settings
 from newsdesk.store.base import FetchOutcome, Store
-from newsdesk.stories.cluster import ClusterParams, assign
+from newsdesk.stories.cluster import ClusterParams, assign, combine, find_merge
 from newsdesk.stories.dedupe import content_hash
 from newsdesk.stories.embed import Embedder, article_text_for_embedding
 from newsdesk.stories.terms import article_terms
@@ -96,10 +96,16 @@ def refresh_source(
     started = now()
     try:
         reply = fetch(
-            client, source.url, max_bytes=settings.max_response_bytes, etag=source.etag, last_modified=source.last_modified
+            client,
+            source.url,
+            max_bytes=settings.max_response_bytes,
+            etag=source.etag,
+            last_modified=source.last_modified,
         )
         if reply.not_modified:
-            store.record_fetch(source.id, FetchOutcome(started, ok=True, etag=reply.etag, last_modified=reply.last_modified))
+            store.record_fetch(
+                source.id, FetchOutcome(started, ok=True, etag=reply.etag, last_modified=reply.last_modified)
+            )
             return 0, 0
         feed = parse_feed(reply.body, source.url, reply.content_type)
     except NewsdeskError as exc:
@@ -119,7 +125,11 @@ def refresh_source(
     store.record_fetch(
         source.id,
         FetchOutcome(
-            started, ok=True, title=feed.title or None, etag=reply.etag, last_modified=reply.last_modified,
+            started,
+            ok=True,
+            title=feed.title or None,
+            etag=reply.etag,
+            last_modified=reply.last_modified,
             new_articles=stored,
         ),
     )
@@ -157,6 +167,7 @@ def assign_stories(store: Store, settings: Settings, embedder: Embedder) -> set[
         decision = assign(article.id, vector, terms, article.published, candidates, df, n_docs, params)
         store.assign_article(article.id, decision.story.story_id, decision.story)
         touched.add(decision.story.story_id)
+    touched = merge_stories(store, touched, params)
     for article in (a for a in pending if a.copy_of):
         original = store.get_article(article.copy_of or "")
         if original.story_id is None:
@@ -165,6 +176,25 @@ def assign_stories(store: Store, settings: Settings, embedder: Embedder) -> set[
         store.assign_article(article.id, story.story_id, story)
         touched.add(story.story_id)
     return touched
+
+
+def merge_stories(store: Store, touched: set[str], params: ClusterParams) -> set[str]:
+    """Merge each changed story into an older, larger one it turns out to be part of; returns live ids."""
+    live = set(touched)
+    for story_id in sorted(touched):
+        if story_id not in live:
+            continue
+        story = store.story_state(story_id)
+        df, n_docs = store.document_frequencies(story.terms)
+        other = find_merge(story, store.story_candidates(story.updated_at - params.window), df, n_docs, params)
+        if other is None:
+            continue
+        # the larger story survives (older on ties), so the URL readers already have keeps working
+        keep, gone = (other, story) if (other.size, story.story_id) >= (story.size, other.story_id) else (story, other)
+        store.merge_stories(gone.story_id, combine(keep, gone))
+        live.discard(gone.story_id)
+        live.add(keep.story_id)
+    return live
 
 
 def write_stories(store: Store, settings: Settings, embedder: Embedder, progress: Progress = _quiet) -> int:

@@ -131,13 +131,6 @@ class Story:
     topic: str = ""  # section, e.g. "World"; "" when unknown
     related: tuple[RelatedStory, ...] = field(default_factory=tuple)  # ranked related stories
 
-    @property
-    def slug(self) -> str:
-        """URL slug of the headline."""
-        from newsdesk.web.slugs import slugify
-
-        return slugify(self.headline) or "story"
-
 
 @dataclass(frozen=True)
 class RefreshReport:

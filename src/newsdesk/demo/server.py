@@ -19,7 +19,7 @@ class DemoServer:
         self.requests: list[str] = []  # paths served, for tests and progress
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+            def do_GET(self) -> None:
                 server.requests.append(self.path)
                 found = files.get(self.path.split("?", 1)[0])
                 if found is None:

@@ -103,7 +103,10 @@ def parse_feed(body: bytes, url: str, content_type: str = "") -> ParsedFeed:
         return parse_json_feed(body, url)
     parsed = feedparser.parse(body, response_headers={"content-location": url})
     version = parsed.get("version", "")
-    if not version and not parsed.entries:
+    head = body.lstrip()[:512].lower()
+    if not version and (head.startswith(b"<!doctype html") or b"<html" in head):
+        raise ParseError(f"{url}: not a feed (got an HTML page; is there a feed link on it?)")
+    if not parsed.entries and (parsed.get("bozo") or not version):
         if parsed.get("bozo"):
             reason = str(parsed.get("bozo_exception", "")).strip().splitlines()
             detail = reason[0] if reason else "unreadable document"

@@ -10,6 +10,9 @@ from newsdesk.errors import ExtractError
 from newsdesk.types import Page
 
 
+MIN_WORDS = 20  # less than this is a navigation stub or an error page, not an article
+
+
 def _date(value: str | None) -> datetime | None:
     if not value:
         return None
@@ -34,12 +37,17 @@ def extract_page(body: bytes | str, url: str) -> Page:
         )
     except Exception as exc:  # trafilatura raises assorted lxml/value errors on hostile input
         raise ExtractError(f"{url}: cannot extract the page ({type(exc).__name__})") from None
-    text = (getattr(doc, "text", None) or "").strip() if doc is not None else ""
-    if not text:
+    if doc is None or isinstance(doc, dict):
+        raise ExtractError(f"{url}: no article text found on the page")
+    text = (doc.text or "").strip()
+    if len(text.split()) < MIN_WORDS:
         raise ExtractError(f"{url}: no article text found on the page")
     paragraphs = [p.strip() for p in text.splitlines() if p.strip()]
+    title = (doc.title or "").strip()
+    if paragraphs and title and " ".join(paragraphs[0].split()) == " ".join(title.split()):
+        paragraphs = paragraphs[1:]  # trafilatura keeps the page's <h1>, which repeats the headline
     return Page(
-        title=(doc.title or "").strip(),
+        title=title,
         text="\n\n".join(paragraphs),
         outlet=(doc.sitename or "").strip(),
         author=(doc.author or "").strip(),

@@ -101,6 +101,13 @@ class Store(Protocol):
     def assign_article(self, article_id: str, story_id: str, candidate: StoryCandidate) -> None:
         """Put an article into a story (creating it if new) and store the story's new centroid/time."""
 
+    def merge_stories(self, from_id: str, into: StoryCandidate) -> None:
+        """Move every article of one story into another, store the survivor's new state, and make the
+        old id redirect to it for life."""
+
+    def resolve_story_id(self, story_id: str) -> str | None:
+        """The live id for a story id (following merges), or None when it never existed."""
+
     def dirty_stories(self) -> list[str]:
         """Ids of stories whose articles changed since they were last written."""
 

@@ -48,9 +48,7 @@ def encode_writing(writing: Writing) -> str:
         {
             "headline": writing.headline,
             "standfirst": sentences(writing.standfirst),
-            "briefing": [
-                {"heading": sec.heading, "sentences": sentences(sec.sentences)} for sec in writing.briefing
-            ],
+            "briefing": [{"heading": sec.heading, "sentences": sentences(sec.sentences)} for sec in writing.briefing],
         }
     )
 

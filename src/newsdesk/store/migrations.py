@@ -58,6 +58,10 @@ SQLITE_MIGRATIONS: tuple[str, ...] = (
         model TEXT NOT NULL,
         vector BLOB NOT NULL
     );
+    CREATE TABLE story_redirects (
+        old_id TEXT PRIMARY KEY,
+        new_id TEXT NOT NULL
+    ) WITHOUT ROWID;
     CREATE TABLE related (
         story_id TEXT NOT NULL REFERENCES stories(id) ON DELETE CASCADE,
         rank INTEGER NOT NULL,

@@ -229,7 +229,9 @@ class SQLiteStore:
         for start in range(0, len(wanted), 500):
             chunk = wanted[start : start + 500]
             marks = ",".join("?" * len(chunk))
-            found.update({r[0]: r[1] for r in self._rows(f"SELECT term, df FROM term_df WHERE term IN ({marks})", chunk)})
+            found.update(
+                {r[0]: r[1] for r in self._rows(f"SELECT term, df FROM term_df WHERE term IN ({marks})", chunk)}
+            )
         total = int(self._rows("SELECT COUNT(*) FROM articles WHERE copy_of IS NULL")[0][0])
         return found, total
 
@@ -266,7 +268,9 @@ class SQLiteStore:
         )
 
     def story_candidates(self, since: datetime) -> list[StoryCandidate]:
-        rows = self._rows("SELECT id, centroid, updated_at, size, terms FROM stories WHERE updated_at >= ?", (encode_time(since),))
+        rows = self._rows(
+            "SELECT id, centroid, updated_at, size, terms FROM stories WHERE updated_at >= ?", (encode_time(since),)
+        )
         return [self._candidate(r) for r in rows]
 
     def story_state(self, story_id: str) -> StoryCandidate:
@@ -285,10 +289,42 @@ class SQLiteStore:
                    VALUES (?, ?, ?, ?, ?, ?, 1)
                    ON CONFLICT(id) DO UPDATE SET updated_at = excluded.updated_at,
                    centroid = excluded.centroid, size = excluded.size, terms = excluded.terms, dirty = 1""",
-                (story_id, row["published"], encode_time(candidate.updated_at), encode_vector(candidate.centroid),
-                 candidate.size, json.dumps(candidate.terms)),
+                (
+                    story_id,
+                    row["published"],
+                    encode_time(candidate.updated_at),
+                    encode_vector(candidate.centroid),
+                    candidate.size,
+                    json.dumps(candidate.terms),
+                ),
             )
             db.execute("UPDATE articles SET story_id = ? WHERE id = ?", (story_id, article_id))
+
+    def merge_stories(self, from_id: str, into: StoryCandidate) -> None:
+        with self._tx() as db:
+            db.execute(
+                "UPDATE stories SET updated_at = ?, centroid = ?, size = ?, terms = ?, dirty = 1 WHERE id = ?",
+                (
+                    encode_time(into.updated_at),
+                    encode_vector(into.centroid),
+                    into.size,
+                    json.dumps(into.terms),
+                    into.story_id,
+                ),
+            )
+            db.execute("UPDATE articles SET story_id = ? WHERE story_id = ?", (into.story_id, from_id))
+            db.execute("DELETE FROM related WHERE related_id = ? OR story_id = ?", (from_id, from_id))
+            db.execute("DELETE FROM stories WHERE id = ?", (from_id,))
+            db.execute("UPDATE story_redirects SET new_id = ? WHERE new_id = ?", (into.story_id, from_id))
+            db.execute(
+                "INSERT OR REPLACE INTO story_redirects (old_id, new_id) VALUES (?, ?)", (from_id, into.story_id)
+            )
+
+    def resolve_story_id(self, story_id: str) -> str | None:
+        if self._rows("SELECT 1 FROM stories WHERE id = ?", (story_id,)):
+            return story_id
+        rows = self._rows("SELECT new_id FROM story_redirects WHERE old_id = ?", (story_id,))
+        return rows[0][0] if rows else None
 
     def dirty_stories(self) -> list[str]:
         return [r[0] for r in self._rows("SELECT id FROM stories WHERE dirty = 1 ORDER BY created_at, id")]

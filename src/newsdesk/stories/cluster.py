@@ -35,6 +35,7 @@ class ClusterParams:
     threshold: float  # min combined similarity to join a story
     lexical_weight: float  # share of TF-IDF cosine in the combined similarity (rest: embedding cosine)
     window: timedelta  # a story accepts articles this close in time to its newest one
+    merge_threshold: float = 0.5  # min similarity of two stories to merge them (stricter: both have grown)
     meaning_floor: float = 0.5  # the embedder's cosine for unrelated news (Embedder.unrelated_cosine)
     shortlist: int = 20  # stories compared lexically, taken by embedding similarity
 
@@ -93,3 +94,40 @@ def assign(
     centroid = normalise_rows(best.centroid * best.size + vector)
     story = StoryCandidate(best.story_id, centroid, max(best.updated_at, published), best.size + 1, dict(merged))
     return Assignment(story=story, is_new=False, similarity=best_score)
+
+
+def combine(into: StoryCandidate, other: StoryCandidate) -> StoryCandidate:
+    """The state of `into` after absorbing `other`."""
+    terms = Counter(into.terms)
+    terms.update(other.terms)
+    centroid = normalise_rows(into.centroid * into.size + other.centroid * other.size)
+    return StoryCandidate(
+        into.story_id, centroid, max(into.updated_at, other.updated_at), into.size + other.size, dict(terms)
+    )
+
+
+def find_merge(
+    story: StoryCandidate,
+    candidates: Sequence[StoryCandidate],
+    df: Mapping[str, int],
+    n_docs: int,
+    params: ClusterParams,
+) -> StoryCandidate | None:
+    """The story that `story` should merge with, now that both have grown, if any clears the threshold.
+
+    An article joins a story on the evidence present when it arrives; a later look with more evidence
+    (more articles, better document frequencies) can show that two stories are one."""
+    others = [
+        c for c in candidates if c.story_id != story.story_id and abs(c.updated_at - story.updated_at) <= params.window
+    ]
+    if not others:
+        return None
+    meaning = np.stack([c.centroid for c in others]) @ story.centroid
+    shortlist = [others[int(i)] for i in np.argsort(-meaning)[: params.shortlist]]
+    weights = tfidf(story.terms, df, n_docs)
+    scored = [
+        (similarity(story.centroid, weights, c, df, n_docs, params.lexical_weight, params.meaning_floor), c)
+        for c in shortlist
+    ]
+    best_score, best = max(scored, key=lambda pair: pair[0], default=(-1.0, None))
+    return best if best is not None and best_score >= params.merge_threshold else None

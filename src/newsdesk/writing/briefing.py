@@ -27,26 +27,39 @@ _STOPWORDS = frozenset(
 
 
 def section_heading(texts: list[str], other_texts: list[str]) -> str:
-    """A heading that names the theme: its most distinctive named phrase, else its key word."""
-    inside = Counter(p for t in texts for p in set(_phrases(t)))
-    outside = Counter(p for t in other_texts for p in set(_phrases(t)))
+    """A heading that names the theme: its most distinctive named phrase, else a word it keeps using."""
+    mid_caps = {w for t in [*texts, *other_texts] for w in _mid_sentence_capitals(t)}
+    inside = Counter(p for t in texts for p in set(_phrases(t, mid_caps)))
+    outside = Counter(p for t in other_texts for p in set(_phrases(t, mid_caps)))
     ranked = sorted(inside, key=lambda p: (-(inside[p] - 0.5 * outside[p]), -len(p), p))
     if ranked and inside[ranked[0]] - 0.5 * outside[ranked[0]] > 0:
         first = ranked[0]
         second = next((p for p in ranked[1:] if p not in first and first not in p and inside[p] > 1), None)
         return f"{first} and {second}" if second else first
     words = Counter(
-        w for t in texts for w in re.findall(r"[a-z][a-z\-]{3,}", t.lower()) if w not in _STOPWORDS
+        w for t in texts for w in set(re.findall(r"[a-z][a-z\-]{3,}", t.lower())) if w not in _STOPWORDS
     )
-    return words.most_common(1)[0][0].capitalize() if words else "Details"
+    common = [w for w, n in words.most_common(3) if n > 1]
+    return common[0].capitalize() if common else "Other details"
 
 
-def _phrases(text: str) -> list[str]:
+def _mid_sentence_capitals(text: str) -> set[str]:
+    words = text.split()
+    return {w.strip(".,;:'\"()") for w in words[1:] if w[:1].isupper()}
+
+
+def _phrases(text: str, mid_caps: set[str]) -> list[str]:
+    """Runs of capitalised words (names of people, places, bodies), without sentence-initial filler."""
     found = []
     for match in _PHRASE.finditer(text):
         words = [w for w in match.group(0).split() if w not in _STOP_CAPS]
+        if match.start() == 0 and words and words[0] not in mid_caps:
+            words = words[1:]  # "Then Dev Rao" -> "Dev Rao": a capital that only opens sentences is no name
+        words = [re.sub(r"['’]s$", "", w) for w in words]
+        while words and words[0].lower() in {"of", "the", "de", "von", "van", "and"}:
+            words = words[1:]
         phrase = " ".join(words).strip()
-        if phrase and (len(words) > 1 or match.start() > 0):
+        if phrase:
             found.append(phrase)
     return found
 
@@ -60,9 +73,7 @@ def plan_briefing(
     if intro:
         sections.append(("Introduction", reading_order(scored, intro)))
     taken = set(used) | set(intro)
-    forward = frozenset(
-        i for i, s in enumerate(scored.sentences) if i not in taken and is_forward_looking(s.text)
-    )
+    forward = frozenset(i for i, s in enumerate(scored.sentences) if i not in taken and is_forward_looking(s.text))
     outlook = pick_diverse(scored, max_words=90, max_sentences=3, exclude=frozenset(taken), allowed=forward)
     taken |= set(outlook)
     pool = [i for i in range(len(scored.sentences)) if i not in taken]
@@ -78,7 +89,12 @@ def plan_briefing(
             best = sorted(group, key=lambda i: -float(scored.scores[i]))[:section_sentences]
             texts = [scored.sentences[i].text for i in best]
             others = [t for t in all_texts if t not in texts]
-            sections.append((section_heading(texts, others), reading_order(scored, best)))
+            heading = section_heading(texts, others)
+            same = next((sec for sec in sections if sec[0] == heading), None)
+            if same is not None:  # two groups named alike are one theme
+                same[1][:] = reading_order(scored, [*same[1], *best])
+            else:
+                sections.append((heading, reading_order(scored, best)))
     elif pool:
         sections.append(("Details", pool))
     if outlook:

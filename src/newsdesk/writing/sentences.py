@@ -18,7 +18,13 @@ from newsdesk.types import Article
 _DATELINE = re.compile(r"^[A-Z][A-Z .'\-]{1,40}(?:,\s*[A-Za-z .]+)?\s*\([^)]{2,40}\)\s*[—–-]+\s*")
 _BOILERPLATE = re.compile(
     r"(read more|click here|subscribe|sign up|all rights reserved|copyright|©|photo:|image:|"
-    r"follow us|share this|related:|advertisement|newsletter)",
+    r"follow us|share this|related:|advertisement|newsletter|more to follow|developing story)",
+    re.IGNORECASE,
+)
+# A quote whose speaker is only a pronoun ('"...," he said.') misleads once lifted out of its paragraph.
+_PRONOUN_QUOTE = re.compile(
+    r"[\"”]\s*,?\s*(he|she|they|it)\s+(said|says|added|told|wrote|explained|insisted|warned|noted|asked)\b"
+    r"|\b(he|she|they)\s+(said|says|added|told \w+)\s*[,:]?\s*[\"“]",
     re.IGNORECASE,
 )
 # Sentences opening with these words lean on something said before them.
@@ -87,6 +93,8 @@ def source_sentences(articles: Sequence[Article], min_words: int = 6, max_words:
             text = _DATELINE.sub("", raw).strip() if position == 0 else raw
             words = len(text.split())
             if words < min_words or words > max_words or is_boilerplate(text) or text.count('"') % 2:
+                continue
+            if _PRONOUN_QUOTE.search(text):
                 continue
             found.append(SourceSentence(text, article.id, article.outlet, position, words))
     return found

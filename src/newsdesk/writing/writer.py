@@ -30,9 +30,7 @@ def write_extractive(
     scored = score_sentences(source_sentences(articles), embedder)
 
     def cited(indices: list[int]) -> tuple[Sentence, ...]:
-        return tuple(
-            Sentence(scored.sentences[i].text, carriers(scored.sentences[i], articles)) for i in indices
-        )
+        return tuple(Sentence(scored.sentences[i].text, carriers(scored.sentences[i], articles)) for i in indices)
 
     standfirst = choose_standfirst(scored, min_words, max_words)
     sections = plan_briefing(scored, frozenset(standfirst))

@@ -1,0 +1,171 @@
+"""The `newsdesk` command: a thin shell over the Desk."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from newsdesk.desk import Desk, open_desk
+from newsdesk.errors import NewsdeskError
+from newsdesk.settings import Settings, default_data_dir, load_settings
+
+
+def _print(message: str) -> None:
+    print(message, flush=True)
+
+
+def _desk(args: argparse.Namespace, settings: Settings) -> Desk:
+    return open_desk(args.database, settings)
+
+
+def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
+    with _desk(args, settings) as desk:
+        if args.action == "add":
+            source = desk.add_source(args.url)
+            _print(f"added source {source.id}: {source.url}")
+        elif args.action == "remove":
+            source = desk.remove_source(args.ref)
+            _print(f"removed source {source.id}: {source.url} (its articles are kept)")
+        else:
+            sources = desk.sources()
+            if not sources:
+                _print("no sources yet: add one with `newsdesk sources add URL`")
+            for s in sources:
+                if s.last_attempt_at is None:
+                    status = "never fetched"
+                elif s.last_error:
+                    status = f"error ({s.consecutive_failures} in a row): {s.last_error}"
+                else:
+                    status = f"ok at {s.last_success_at:%Y-%m-%d %H:%M} UTC"
+                _print(f"{s.id:>4}  {s.url}\n      {s.title or '-'} · {s.articles_seen} articles · {status}")
+    return 0
+
+
+def cmd_refresh(args: argparse.Namespace, settings: Settings) -> int:
+    with _desk(args, settings) as desk:
+        report = desk.refresh(_print)
+    _print(
+        f"{report.sources} sources, {report.new_articles} new articles ({report.copies} copies), "
+        f"{report.stories_touched} stories updated, {len(report.failed)} failed, in {report.seconds:.1f}s"
+    )
+    return 1 if report.failed and len(report.failed) == report.sources else 0
+
+
+def cmd_stories(args: argparse.Namespace, settings: Settings) -> int:
+    with _desk(args, settings) as desk:
+        stories = desk.stories(limit=args.limit)
+        if not stories:
+            _print("no stories yet: add sources and run `newsdesk refresh`")
+        width = max([8, *(min(70, len(s.headline)) for s in stories)])
+        _print(f"{'HEADLINE':<{width}}  {'OUTLETS':>7}  UPDATED (UTC)")
+        for s in stories:
+            headline = s.headline if len(s.headline) <= 70 else s.headline[:67] + "..."
+            _print(f"{headline:<{width}}  {s.outlet_count:>7}  {s.updated_at:%Y-%m-%d %H:%M}")
+    return 0
+
+
+def serve(desk: Desk, host: str, port: int) -> None:
+    """Serve the site until interrupted."""
+    import uvicorn
+
+    from newsdesk.web.app import create_app
+
+    _print(f"serving on http://{host}:{port}  (Ctrl+C to stop)")
+    uvicorn.run(create_app(desk), host=host, port=port, log_level="warning")
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    with _desk(args, settings) as desk:
+        serve(desk, args.host or settings.host, args.port or settings.port)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    from newsdesk.demo.server import DemoServer
+
+    database = args.database or settings.database_url or f"sqlite:///{default_data_dir() / 'demo.db'}"
+    if database.startswith("sqlite:///"):
+        path = Path(database.removeprefix("sqlite:///"))
+        for suffix in ("", "-wal", "-shm"):  # the demo starts from an empty store each run
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+    with DemoServer() as server:
+        _print(f"demo outlets publishing {len(server.articles)} articles at {server.base_url}")
+        with open_desk(database, settings) as desk:
+            for url in server.feed_urls:
+                desk.add_source(url)
+            started = time.perf_counter()
+            report = desk.refresh(_print)
+            seconds = time.perf_counter() - started
+            events = len({a.event for a in server.articles})
+            stories = desk.store.count_stories()
+            _print(
+                f"ingested {report.new_articles} articles ({report.copies} copies) from {report.sources} feeds "
+                f"in {seconds:.1f}s ({report.new_articles / max(seconds, 1e-9):.0f} articles/s); "
+                f"{stories} stories from {events} events; store: {database}"
+            )
+            if report.failed:
+                for url, error in report.failed:
+                    _print(f"failed: {url}: {error}")
+                return 1
+            if args.no_serve:
+                return 0
+            serve(desk, args.host or settings.host, args.port or settings.port)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line grammar."""
+    parser = argparse.ArgumentParser(prog="newsdesk", description="A self-hosted news desk.")
+    parser.add_argument(
+        "--config", help="TOML settings file (default: NEWSDESK_CONFIG or newsdesk.toml in the data folder)"
+    )
+    parser.add_argument("--database", help="database URL, e.g. sqlite:///path/news.db (default: NEWSDESK_DATABASE_URL)")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    demo = commands.add_parser("demo", help="run the bundled demo: publish, ingest and serve the demo corpus")
+    demo.add_argument("--port", type=int, help="port for the site (default 8000)")
+    demo.add_argument("--host", help="address for the site (default 127.0.0.1)")
+    demo.add_argument("--no-serve", action="store_true", help="build the demo store, then exit")
+    demo.set_defaults(run=cmd_demo)
+
+    serve_cmd = commands.add_parser("serve", help="serve the website")
+    serve_cmd.add_argument("--port", type=int, help="port (default 8000)")
+    serve_cmd.add_argument("--host", help="address (default 127.0.0.1)")
+    serve_cmd.set_defaults(run=cmd_serve)
+
+    sources = commands.add_parser("sources", help="add, list or remove sources")
+    actions = sources.add_subparsers(dest="action", required=True, metavar="ACTION")
+    add = actions.add_parser("add", help="add a feed URL")
+    add.add_argument("url")
+    actions.add_parser("list", help="list sources with their last result or error")
+    remove = actions.add_parser("remove", help="remove a source by id or URL (its articles stay)")
+    remove.add_argument("ref")
+    sources.set_defaults(run=cmd_sources)
+
+    refresh = commands.add_parser("refresh", help="one pass over the due sources, then exit")
+    refresh.set_defaults(run=cmd_refresh)
+
+    stories = commands.add_parser("stories", help="a table of stories")
+    stories.add_argument("--limit", type=int, default=30, help="how many (default 30)")
+    stories.set_defaults(run=cmd_stories)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `newsdesk` command."""
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings(args.config)
+        return int(args.run(args, settings))
+    except NewsdeskError as exc:
+        print(f"newsdesk: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The website and API: a thin shell over the Desk."""

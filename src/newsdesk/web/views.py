@@ -1,0 +1,82 @@
+"""View models: what a page shows, built from the Desk's records (no I/O beyond the Desk)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from newsdesk.desk import Desk
+from newsdesk.errors import NotFoundError
+from newsdesk.types import Article, Sentence, Story
+
+
+@dataclass(frozen=True)
+class CoverageItem:
+    """One outlet's article in a story's coverage list, with the copies folded under it."""
+
+    number: int  # citation number, 1-based
+    article: Article  # the original
+    copies: tuple[Article, ...]  # wire copies and reprints of it
+
+
+@dataclass(frozen=True)
+class CitedSentence:
+    """A sentence with the coverage numbers it cites."""
+
+    text: str  # verbatim sentence
+    numbers: tuple[int, ...]  # coverage numbers, ascending
+
+
+@dataclass(frozen=True)
+class StoryPage:
+    """Everything the story page shows."""
+
+    story: Story  # the story
+    standfirst: tuple[CitedSentence, ...]  # standfirst sentences with citations
+    sections: tuple[tuple[str, tuple[CitedSentence, ...]], ...]  # (heading, sentences)
+    coverage: tuple[CoverageItem, ...]  # originals in order, copies folded
+    related: tuple[Story, ...]  # related stories, ranked
+    related_labels: tuple[str, ...]  # why each related story is there
+
+
+def coverage_items(articles: list[Article]) -> list[CoverageItem]:
+    """Originals numbered in publication order, each with its copies."""
+    originals = [a for a in articles if not a.copy_of]
+    return [
+        CoverageItem(number, article, tuple(c for c in articles if c.copy_of == article.id))
+        for number, article in enumerate(originals, start=1)
+    ]
+
+
+def story_page(desk: Desk, story_id: str) -> StoryPage:
+    """Build the story page's view model."""
+    story = desk.story(story_id)
+    coverage = coverage_items(desk.coverage(story_id))
+    number_of: dict[str, int] = {}
+    for item in coverage:
+        number_of[item.article.id] = item.number
+        for copy in item.copies:
+            number_of[copy.id] = item.number
+
+    def cite(sentences: tuple[Sentence, ...]) -> tuple[CitedSentence, ...]:
+        return tuple(
+            CitedSentence(s.text, tuple(sorted({number_of[i] for i in s.article_ids if i in number_of})))
+            for s in sentences
+        )
+
+    writing = story.writing
+    related: list[Story] = []
+    labels: list[str] = []
+    for entry in story.related:
+        try:
+            related.append(desk.story(entry.story_id))
+            labels.append(entry.label)
+        except NotFoundError:
+            continue
+    return StoryPage(
+        story=story,
+        standfirst=cite(writing.standfirst) if writing else (),
+        sections=tuple((sec.heading, cite(sec.sentences)) for sec in writing.briefing) if writing else (),
+        coverage=tuple(coverage),
+        related=tuple(related),
+        related_labels=tuple(labels),
+    )

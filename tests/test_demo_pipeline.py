@@ -1,0 +1,82 @@
+"""The whole pipeline over the demo corpus, through the real fetch path (local HTTP server)."""
+
+from collections import Counter
+
+from newsdesk import Desk
+from newsdesk.demo.check import check_demo, event_of
+from newsdesk.demo.corpus import load_corpus
+from newsdesk.demo.server import DemoServer
+
+
+def test_corpus_meets_its_brief() -> None:
+    corpus = load_corpus()
+    events = Counter(a.event for a in corpus)
+    assert len(corpus) >= 80 and len(events) >= 20 and len({a.outlet for a in corpus}) >= 6
+    assert all(150 <= sum(len(p.split()) for p in a.paragraphs) <= 400 for a in corpus)
+    days = {a.published.date() for a in corpus}
+    assert (max(days) - min(days)).days >= 9
+    assert sum(1 for n in events.values() if n == 1) >= 3  # single-outlet events
+    bodies = Counter(a.paragraphs for a in corpus)
+    assert max(bodies.values()) == 2  # one wire copy carried word for word
+
+
+def test_every_article_is_stored_once_and_the_wire_copy_is_a_copy(demo_desk: Desk, demo_server: DemoServer) -> None:
+    store = demo_desk.store
+    assert store.count_articles() == len(demo_server.articles)
+    stories = store.list_stories(limit=1000)
+    articles = [a for s in stories for a in store.articles_of_story(s.id)]
+    assert len(articles) == len(demo_server.articles)  # every article is in exactly one story
+    copies = [a for a in articles if a.copy_of]
+    assert len(copies) == 1
+    original = store.get_article(copies[0].copy_of or "")
+    assert original.outlet == "Harbor Wire" and copies[0].outlet == "Riverbend Courier"
+    assert copies[0].story_id == original.story_id
+    assert all(not a.partial for a in articles)  # full text came from every page
+
+
+def test_demo_events_become_stories(demo_desk: Desk) -> None:
+    check = check_demo(demo_desk.store)
+    assert check.events == 25
+    exact = check.events - len(check.split) - len({e for events in check.mixed.values() for e in events})
+    # quality floor: most events come out as exactly one story holding all their articles
+    assert exact >= 20, check
+    assert len(check.mixed) <= 1, check
+    assert 23 <= check.stories <= 30
+
+
+def test_multi_outlet_event_keeps_all_its_outlets(demo_desk: Desk) -> None:
+    floods = [s for s in demo_desk.stories(limit=100) if "Belkirk" in s.headline or "Varna" in s.headline]
+    coverage = demo_desk.coverage(floods[0].id)
+    assert {event_of(a.url) for a in coverage} == {"e06-varna-floods"}
+    assert len(coverage) == 5 and floods[0].outlet_count == 5
+
+
+def test_no_related_list_holds_the_story_itself(demo_desk: Desk) -> None:
+    stories = demo_desk.stories(limit=1000)
+    assert all(s.related for s in stories if s.outlet_count > 1)
+    for story in stories:
+        ids = [r.story_id for r in story.related]
+        assert story.id not in ids and len(ids) == len(set(ids))
+
+
+def test_every_story_is_written_with_cited_source_sentences(demo_desk: Desk) -> None:
+    for story in demo_desk.stories(limit=1000):
+        writing = story.writing
+        assert writing is not None and story.headline
+        coverage = {a.id: a for a in demo_desk.coverage(story.id)}
+        words = len(story.standfirst.split())
+        assert 40 <= words <= 90, (story.headline, words)
+        assert writing.briefing[0].heading == "Introduction"
+        for sentence in [*writing.standfirst, *(s for sec in writing.briefing for s in sec.sentences)]:
+            assert sentence.article_ids and set(sentence.article_ids) <= set(coverage)
+            assert sentence.text in " ".join(coverage[sentence.article_ids[0]].text.split())  # verbatim
+
+
+def test_refreshing_again_changes_nothing(demo_desk: Desk) -> None:
+    before = (demo_desk.store.count_articles(), [(s.id, s.standfirst) for s in demo_desk.stories(limit=1000)])
+    # every source is due again when the interval is zero: the feeds are fetched with their ETags
+    demo_desk.settings = demo_desk.settings.replace(refresh_interval_minutes=0)
+    report = demo_desk.refresh()
+    after = (demo_desk.store.count_articles(), [(s.id, s.standfirst) for s in demo_desk.stories(limit=1000)])
+    assert report.new_articles == 0 and report.stories_touched == 0 and not report.failed
+    assert before == after
