@@ -38,7 +38,7 @@ class FixtureServer:
         routes, hits = self.routes, self.hits
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 hits.append((self.path, dict(self.headers)))
                 route = routes.get(self.path)
                 if route is None:

@@ -12,7 +12,9 @@ from newsdesk.ingest.feeds import parse_feed
 FEEDS = Path(__file__).parent / "fixtures" / "feeds"
 
 
-@pytest.mark.parametrize(("name", "content_type"), [("rss.xml", ""), ("atom.xml", ""), ("feed.json", "application/feed+json")])
+@pytest.mark.parametrize(
+    ("name", "content_type"), [("rss.xml", ""), ("atom.xml", ""), ("feed.json", "application/feed+json")]
+)
 def test_feed_parses_to_expected(name: str, content_type: str) -> None:
     parsed = parse_feed((FEEDS / name).read_bytes(), "http://example.test/feed", content_type)
     expected = json.loads((FEEDS / (name.rsplit(".", 1)[0] + ".expected.json")).read_text())

@@ -84,6 +84,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    from newsdesk.demo.check import check_demo
     from newsdesk.demo.server import DemoServer
 
     database = args.database or settings.database_url or f"sqlite:///{default_data_dir() / 'demo.db'}"
@@ -99,13 +100,16 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
             started = time.perf_counter()
             report = desk.refresh(_print)
             seconds = time.perf_counter() - started
-            events = len({a.event for a in server.articles})
-            stories = desk.store.count_stories()
             _print(
                 f"ingested {report.new_articles} articles ({report.copies} copies) from {report.sources} feeds "
-                f"in {seconds:.1f}s ({report.new_articles / max(seconds, 1e-9):.0f} articles/s); "
-                f"{stories} stories from {events} events; store: {database}"
+                f"in {seconds:.1f}s ({report.new_articles / max(seconds, 1e-9):.0f} articles/s); store: {database}"
             )
+            check = check_demo(desk.store)
+            _print(check.summary())
+            for event, story_ids in sorted(check.split.items()):
+                _print(f"  split: {event} -> stories {', '.join(story_ids)}")
+            for story_id, events in sorted(check.mixed.items()):
+                _print(f"  mixed: story {story_id} holds {', '.join(events)}")
             if report.failed:
                 for url, error in report.failed:
                     _print(f"failed: {url}: {error}")

@@ -76,6 +76,10 @@ class Desk:
         """One story."""
         return self.store.get_story(story_id)
 
+    def live_story_id(self, story_id: str) -> str | None:
+        """The id a story lives under now (after merges), or None when there never was one."""
+        return self.store.resolve_story_id(story_id)
+
     def coverage(self, story_id: str) -> list[Article]:
         """A story's articles, oldest first (copies included, marked by copy_of)."""
         return self.store.articles_of_story(story_id)

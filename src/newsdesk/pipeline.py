@@ -145,6 +145,7 @@ def cluster_params(settings: Settings, embedder: Embedder) -> ClusterParams:
     return ClusterParams(
         threshold=settings.cluster_threshold,
         lexical_weight=settings.cluster_lexical_weight,
+        merge_threshold=settings.cluster_merge_threshold,
         window=timedelta(hours=settings.cluster_window_hours),
         meaning_floor=embedder.unrelated_cosine,
     )

@@ -26,7 +26,7 @@ class Settings:
     # storage
     database_url: str = ""  # sqlite:///path.db (default: newsdesk.db in the data folder)
     # fetching
-    user_agent: str = "newsdesk/0.1 (+https://github.com/newsdesk/newsdesk)"  # sent with every request
+    user_agent: str = "newsdesk/0.1 (self-hosted news desk)"  # sent with every request
     fetch_timeout: float = 15.0  # seconds for connect and for each read
     max_response_bytes: int = 5_000_000  # larger responses are refused
     fetch_concurrency: int = 8  # pages fetched at once in one refresh pass
@@ -36,6 +36,7 @@ class Settings:
     embedder: str = "static"  # registered embedder name
     cluster_threshold: float = 0.4  # min combined similarity of an article to a story to join it
     cluster_lexical_weight: float = 0.5  # share of wording (TF-IDF) vs meaning (embedding) in that similarity
+    cluster_merge_threshold: float = 0.5  # min similarity of two grown stories to merge them into one
     cluster_window_hours: float = 168.0  # a story accepts articles this long after its last one
     # writing
     standfirst_min_words: int = 60  # standfirst lower bound

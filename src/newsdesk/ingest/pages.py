@@ -9,7 +9,6 @@ import trafilatura
 from newsdesk.errors import ExtractError
 from newsdesk.types import Page
 
-
 MIN_WORDS = 20  # less than this is a navigation stub or an error page, not an article
 
 

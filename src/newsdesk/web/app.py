@@ -44,8 +44,11 @@ def create_app(desk: Desk) -> FastAPI:
     @app.get("/story/{key}", response_class=HTMLResponse)
     def story(request: Request, key: str) -> Response:
         story_id = key.split("-", 1)[0]
+        live = desk.live_story_id(story_id)
+        if live is None:
+            return templates.TemplateResponse(request, "not_found.html", {}, status_code=404)
         try:
-            view = story_page(desk, story_id)
+            view = story_page(desk, live)
         except NotFoundError:
             return templates.TemplateResponse(request, "not_found.html", {}, status_code=404)
         canonical = story_url(view.story.id, view.story.headline)

@@ -36,9 +36,7 @@ def section_heading(texts: list[str], other_texts: list[str]) -> str:
         first = ranked[0]
         second = next((p for p in ranked[1:] if p not in first and first not in p and inside[p] > 1), None)
         return f"{first} and {second}" if second else first
-    words = Counter(
-        w for t in texts for w in set(re.findall(r"[a-z][a-z\-]{3,}", t.lower())) if w not in _STOPWORDS
-    )
+    words = Counter(w for t in texts for w in set(re.findall(r"[a-z][a-z\-]{3,}", t.lower())) if w not in _STOPWORDS)
     common = [w for w, n in words.most_common(3) if n > 1]
     return common[0].capitalize() if common else "Other details"
 

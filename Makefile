@@ -1,0 +1,20 @@
+# Executable documentation: each target is one thing a developer does.
+.PHONY: setup demo test lint format serve
+
+setup:            ## create .venv and install newsdesk with its dev tools
+	bash scripts/setup.sh
+
+demo:             ## run the demo: publish, ingest and serve the bundled corpus
+	bash scripts/demo.sh
+
+test:             ## lint, type-check and run every test
+	bash scripts/test.sh
+
+lint:             ## ruff and mypy only
+	.venv/bin/ruff check src tests scripts bench && .venv/bin/ruff format --check src tests scripts bench && .venv/bin/mypy
+
+format:           ## apply ruff's formatting and safe fixes
+	.venv/bin/ruff check --fix src tests scripts bench && .venv/bin/ruff format src tests scripts bench
+
+serve:            ## serve the site over the configured store
+	.venv/bin/newsdesk serve
