@@ -120,6 +120,17 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    import json
+
+    from newsdesk.evaluate import EvalOptions, run_task
+
+    options = EvalOptions(limit=args.limit, sentences=args.sentences, words=args.words)
+    result, table = run_task(args.task, Path(args.data), options)
+    _print(json.dumps(result) if args.json else table)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command-line grammar."""
     parser = argparse.ArgumentParser(prog="newsdesk", description="A self-hosted news desk.")
@@ -155,6 +166,15 @@ def build_parser() -> argparse.ArgumentParser:
     stories = commands.add_parser("stories", help="a table of stories")
     stories.add_argument("--limit", type=int, default=30, help="how many (default 30)")
     stories.set_defaults(run=cmd_stories)
+
+    evaluate = commands.add_parser("eval", help="measure quality on labelled data, with baselines")
+    evaluate.add_argument("task", choices=["cluster", "summarize", "similarity"], help="what to measure")
+    evaluate.add_argument("--data", required=True, help="JSON-lines file of labelled records")
+    evaluate.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    evaluate.add_argument("--limit", type=int, help="use only the first N records")
+    evaluate.add_argument("--sentences", type=int, help="summarize: sentence budget (default 3 for single documents)")
+    evaluate.add_argument("--words", type=int, help="summarize: word budget (default 250 for several documents)")
+    evaluate.set_defaults(run=cmd_eval)
     return parser
 
 
