@@ -95,7 +95,7 @@ def test_bad_setting_is_one_clear_error(tmp_path: Path) -> None:
 def test_demo_builds_the_store_through_the_real_fetch_path(run, tmp_path: Path) -> None:
     code, out, _ = run("--database", f"sqlite:///{tmp_path / 'demo.db'}", "demo", "--no-serve")
     assert code == 0
-    assert "ingested 81 articles (1 copies) from 7 feeds" in out
+    assert "ingested 81 articles (2 copies) from 7 feeds" in out
     assert "from 25 events" in out
     code, out, _ = run("--database", f"sqlite:///{tmp_path / 'demo.db'}", "stories", "--limit", "3")
     assert code == 0 and len(out.strip().splitlines()) == 4

@@ -12,7 +12,7 @@ import pytest
 
 from newsdesk.errors import NotFoundError, StoreError
 from newsdesk.store import Store, open_store
-from newsdesk.store.base import FetchOutcome, StoryCandidate
+from newsdesk.store.base import FetchOutcome, NewArticle, StoryCandidate
 from newsdesk.store.migrations import SQLITE_MIGRATIONS
 from newsdesk.types import Article, RelatedStory, Section, Sentence, Writing
 
@@ -73,8 +73,8 @@ def test_sources_lifecycle(store: Store) -> None:
 
 
 def test_add_article_is_idempotent_and_keeps_vector(store: Store) -> None:
-    assert store.add_article(article(1), unit(1, 0), "m", ["body", "article"])
-    assert not store.add_article(article(1, title="changed"), unit(0, 1), "m", ["body"])
+    assert store.add_article(NewArticle(article(1), unit(1, 0), "m", ["body", "article"]))
+    assert not store.add_article(NewArticle(article(1, title="changed"), unit(0, 1), "m", ["body"]))
     assert store.get_article("art1").title == "Title 1"
     assert np.allclose(store.vectors(["art1", "missing"])["art1"], unit(1, 0))
     assert store.count_articles() == 1
@@ -83,15 +83,15 @@ def test_add_article_is_idempotent_and_keeps_vector(store: Store) -> None:
 
 
 def test_copies_do_not_count_as_documents(store: Store) -> None:
-    store.add_article(article(1, content_hash="same"), unit(1, 0), "m", ["wire"])
-    store.add_article(article(2, content_hash="same", copy_of="art1"), unit(1, 0), "m", ["wire"])
+    store.add_article(NewArticle(article(1, content_hash="same"), unit(1, 0), "m", ["wire"]))
+    store.add_article(NewArticle(article(2, content_hash="same", copy_of="art1"), unit(1, 0), "m", ["wire"]))
     assert store.find_original("same").id == "art1"  # type: ignore[union-attr]
     assert store.document_frequencies(["wire"]) == ({"wire": 1}, 1)
 
 
 def test_assign_write_and_read_story(store: Store) -> None:
-    store.add_article(article(1), unit(1, 0), "m")
-    store.add_article(article(2), unit(1, 0.1), "m")
+    store.add_article(NewArticle(article(1), unit(1, 0), "m"))
+    store.add_article(NewArticle(article(2), unit(1, 0.1), "m"))
     state = StoryCandidate("s1", unit(1, 0), T0 + timedelta(hours=1), 1, {"body": 1.0})
     store.assign_article("art1", "s1", state)
     assert [a.id for a in store.unassigned_articles()] == ["art2"]
@@ -118,7 +118,7 @@ def test_assign_write_and_read_story(store: Store) -> None:
 
 def test_related_and_merge_keep_old_ids_alive(store: Store) -> None:
     for n in (1, 2, 3):
-        store.add_article(article(n), unit(1, n), "m")
+        store.add_article(NewArticle(article(n), unit(1, n), "m"))
         store.assign_article(f"art{n}", f"s{n}", StoryCandidate(f"s{n}", unit(1, n), T0, 1, {}))
     store.save_related("s1", [RelatedStory("s2", 0.9, "same topic"), RelatedStory("s3", 0.5, "related")])
     assert [r.story_id for r in store.get_story("s1").related] == ["s2", "s3"]
@@ -148,3 +148,16 @@ def test_sqlite_newer_schema_is_refused(tmp_path: Path) -> None:
         db.execute(f"PRAGMA user_version = {len(SQLITE_MIGRATIONS) + 1}")
     with pytest.raises(StoreError, match="newer newsdesk"):
         open_store(f"sqlite:///{path}")
+
+
+def test_near_copies_by_band_key(store: Store) -> None:
+    sig = np.arange(8, dtype=np.uint64)
+    store.add_article(NewArticle(article(1), unit(1, 0), "m", signature=sig, band_keys=("0:a", "1:b")))
+    store.add_article(
+        NewArticle(article(2, copy_of="art1"), unit(1, 0), "m", signature=sig, band_keys=("0:a", "1:c"))
+    )
+    found = {c.article_id: c for c in store.near_copies(["0:a"])}
+    assert set(found) == {"art1", "art2"} and found["art2"].copy_of == "art1"
+    assert np.array_equal(found["art1"].signature, sig)
+    assert [c.article_id for c in store.near_copies(["1:c", "9:z"])] == ["art2"]
+    assert store.near_copies([]) == []

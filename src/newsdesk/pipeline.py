@@ -7,7 +7,7 @@ picks up where the last one stopped (articles without a story, stories not yet w
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -23,9 +23,9 @@ from newsdesk.ingest.urls import article_id, canonical_url
 from newsdesk.linking.related import related_stories
 from newsdesk.linking.topics import story_topic
 from newsdesk.settings import Settings
-from newsdesk.store.base import FetchOutcome, Store
+from newsdesk.store.base import FetchOutcome, NewArticle, Store
 from newsdesk.stories.cluster import ClusterParams, assign, combine, find_merge
-from newsdesk.stories.dedupe import content_hash
+from newsdesk.stories.dedupe import Fingerprint, content_hash, fingerprint, is_near_duplicate, similarity_estimate
 from newsdesk.stories.embed import Embedder, article_text_for_embedding
 from newsdesk.stories.terms import article_terms
 from newsdesk.types import Article, FeedEntry, RefreshReport, Source
@@ -114,14 +114,7 @@ def refresh_source(
     fresh = [e for e in feed.entries if not store.has_article(article_id(canonical_url(e.url)))]
     with ThreadPoolExecutor(max_workers=max(1, settings.fetch_concurrency)) as pool:
         articles = list(pool.map(lambda e: build_article(client, settings, source, feed.title, e, started), fresh))
-    vectors = embedder.embed([article_text_for_embedding(a.title, a.text) for a in articles])
-    stored = copies = 0
-    for article, vector in zip(articles, vectors, strict=True):
-        original = store.find_original(article.content_hash)
-        if original is not None and original.id != article.id:
-            article = _as_copy(article, original)
-            copies += 1
-        stored += store.add_article(article, vector, embedder.name, article_terms(article.title, article.text))
+    stored, copies = store_articles(store, embedder, articles)
     store.record_fetch(
         source.id,
         FetchOutcome(
@@ -136,8 +129,42 @@ def refresh_source(
     return stored, copies
 
 
-def _as_copy(article: Article, original: Article) -> Article:
-    return replace(article, copy_of=original.id)
+def find_copy_of(store: Store, article: Article, print_: Fingerprint) -> str | None:
+    """The original this article copies (same text, or nearly: a wire story with a new headline or lead)."""
+    exact = store.find_original(article.content_hash)
+    if exact is not None and exact.id != article.id:
+        return exact.id
+    best = max(
+        (c for c in store.near_copies(print_.band_keys) if c.article_id != article.id),
+        key=lambda c: similarity_estimate(c.signature, print_.signature),
+        default=None,
+    )
+    if best is None or not is_near_duplicate(best.signature, print_.signature):
+        return None
+    return best.copy_of or best.article_id
+
+
+def store_articles(store: Store, embedder: Embedder, articles: Sequence[Article]) -> tuple[int, int]:
+    """Dedupe, embed and store new articles, each in its own transaction; returns (stored, copies)."""
+    vectors = embedder.embed([article_text_for_embedding(a.title, a.text) for a in articles])
+    stored = copies = 0
+    for article, vector in zip(articles, vectors, strict=True):
+        print_ = fingerprint(article.text) if article.text else None
+        original = find_copy_of(store, article, print_) if print_ else None
+        if original is not None:
+            article = replace(article, copy_of=original)
+            copies += 1
+        stored += store.add_article(
+            NewArticle(
+                article=article,
+                vector=vector,
+                model=embedder.name,
+                terms=article_terms(article.title, article.text).keys(),
+                signature=print_.signature if print_ else None,
+                band_keys=print_.band_keys if print_ else (),
+            )
+        )
+    return stored, copies
 
 
 def cluster_params(settings: Settings, embedder: Embedder) -> ClusterParams:

@@ -1,7 +1,7 @@
 """Storage behind one protocol; `open_store(url)` picks the implementation from the URL."""
 
 from newsdesk.errors import SettingsError
-from newsdesk.store.base import FetchOutcome, Store, StoryCandidate
+from newsdesk.store.base import FetchOutcome, NearCopy, NewArticle, Store, StoryCandidate
 
 
 def open_store(url: str) -> Store:
@@ -13,4 +13,4 @@ def open_store(url: str) -> Store:
     raise SettingsError(f"database URL {url!r} is not supported yet (use sqlite:///path/to/file.db)")
 
 
-__all__ = ["FetchOutcome", "Store", "StoryCandidate", "open_store"]
+__all__ = ["FetchOutcome", "NearCopy", "NewArticle", "Store", "StoryCandidate", "open_store"]

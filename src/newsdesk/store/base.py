@@ -26,6 +26,27 @@ class FetchOutcome:
 
 
 @dataclass(frozen=True)
+class NewArticle:
+    """Everything stored with an article when it arrives, in one transaction."""
+
+    article: Article  # the article itself
+    vector: np.ndarray | None  # its embedding
+    model: str  # the embedder's name
+    terms: Iterable[str] = ()  # its distinct terms, counted into document frequencies (originals only)
+    signature: np.ndarray | None = None  # MinHash signature for near-duplicate search
+    band_keys: tuple[str, ...] = ()  # LSH band keys of that signature
+
+
+@dataclass(frozen=True)
+class NearCopy:
+    """A stored article that shares an LSH band with a new one."""
+
+    article_id: str  # the stored article
+    copy_of: str | None  # its own original, when it is itself a copy
+    signature: np.ndarray  # its MinHash signature
+
+
+@dataclass(frozen=True)
 class StoryCandidate:
     """What the story engine needs to decide whether an article joins a story."""
 
@@ -71,10 +92,13 @@ class Store(Protocol):
     def find_original(self, content_hash: str) -> Article | None:
         """The stored non-copy article whose text has this hash, if any."""
 
-    def add_article(self, article: Article, vector: np.ndarray | None, model: str, terms: Iterable[str] = ()) -> bool:
-        """Store an article, its embedding and its terms' document counts in one transaction.
+    def add_article(self, new: NewArticle) -> bool:
+        """Store an article with its embedding, document counts and fingerprint in one transaction.
 
         Returns False (and changes nothing) when its id was already stored."""
+
+    def near_copies(self, band_keys: Sequence[str]) -> list[NearCopy]:
+        """Stored articles sharing at least one LSH band key."""
 
     def document_frequencies(self, terms: Iterable[str]) -> tuple[dict[str, int], int]:
         """How many original articles contain each term, and how many original articles there are."""

@@ -71,4 +71,16 @@ SQLITE_MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (story_id, rank)
     );
     """,
+    # 2: near-duplicate detection (MinHash signatures and their LSH band keys)
+    """
+    CREATE TABLE article_signatures (
+        article_id TEXT PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+        signature BLOB NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE article_bands (
+        band_key TEXT NOT NULL,
+        article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        PRIMARY KEY (band_key, article_id)
+    ) WITHOUT ROWID;
+    """,
 )

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from newsdesk.errors import NotFoundError, StoreError
-from newsdesk.store.base import FetchOutcome, StoryCandidate
+from newsdesk.store.base import FetchOutcome, NearCopy, NewArticle, StoryCandidate
 from newsdesk.store.codec import (
     decode_time,
     decode_vector,
@@ -185,7 +185,8 @@ class SQLiteStore:
         )
         return self._article(rows[0]) if rows else None
 
-    def add_article(self, article: Article, vector: np.ndarray | None, model: str, terms: Iterable[str] = ()) -> bool:
+    def add_article(self, new: NewArticle) -> bool:
+        article, vector = new.article, new.vector
         with self._tx() as db:
             if db.execute("SELECT 1 FROM articles WHERE id = ?", (article.id,)).fetchone():
                 return False
@@ -214,14 +215,36 @@ class SQLiteStore:
             if vector is not None:
                 db.execute(
                     "INSERT INTO embeddings (article_id, model, vector) VALUES (?, ?, ?)",
-                    (article.id, model, encode_vector(vector)),
+                    (article.id, new.model, encode_vector(vector)),
                 )
             if article.copy_of is None:
                 db.executemany(
                     "INSERT INTO term_df (term, df) VALUES (?, 1) ON CONFLICT(term) DO UPDATE SET df = df + 1",
-                    [(t,) for t in set(terms)],
+                    [(t,) for t in set(new.terms)],
+                )
+            if new.signature is not None:
+                db.execute(
+                    "INSERT INTO article_signatures (article_id, signature) VALUES (?, ?)",
+                    (article.id, np.asarray(new.signature, dtype=np.uint64).tobytes()),
+                )
+                db.executemany(
+                    "INSERT OR IGNORE INTO article_bands (band_key, article_id) VALUES (?, ?)",
+                    [(key, article.id) for key in new.band_keys],
                 )
         return True
+
+    def near_copies(self, band_keys: Sequence[str]) -> list[NearCopy]:
+        keys = list(band_keys)
+        if not keys:
+            return []
+        marks = ",".join("?" * len(keys))
+        rows = self._rows(
+            f"""SELECT DISTINCT a.id, a.copy_of, s.signature FROM article_bands b
+                JOIN articles a ON a.id = b.article_id JOIN article_signatures s ON s.article_id = a.id
+                WHERE b.band_key IN ({marks})""",
+            keys,
+        )
+        return [NearCopy(r[0], r[1], np.frombuffer(r[2], dtype=np.uint64)) for r in rows]
 
     def document_frequencies(self, terms: Iterable[str]) -> tuple[dict[str, int], int]:
         found: dict[str, int] = {}
