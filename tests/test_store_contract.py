@@ -153,9 +153,7 @@ def test_sqlite_newer_schema_is_refused(tmp_path: Path) -> None:
 def test_near_copies_by_band_key(store: Store) -> None:
     sig = np.arange(8, dtype=np.uint64)
     store.add_article(NewArticle(article(1), unit(1, 0), "m", signature=sig, band_keys=("0:a", "1:b")))
-    store.add_article(
-        NewArticle(article(2, copy_of="art1"), unit(1, 0), "m", signature=sig, band_keys=("0:a", "1:c"))
-    )
+    store.add_article(NewArticle(article(2, copy_of="art1"), unit(1, 0), "m", signature=sig, band_keys=("0:a", "1:c")))
     found = {c.article_id: c for c in store.near_copies(["0:a"])}
     assert set(found) == {"art1", "art2"} and found["art2"].copy_of == "art1"
     assert np.array_equal(found["art1"].signature, sig)

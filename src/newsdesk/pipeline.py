@@ -24,9 +24,10 @@ from newsdesk.linking.related import related_stories
 from newsdesk.linking.topics import story_topic
 from newsdesk.settings import Settings
 from newsdesk.store.base import FetchOutcome, NewArticle, Store
-from newsdesk.stories.cluster import ClusterParams, assign, combine, find_merge
+from newsdesk.stories.cluster import ClusterParams
 from newsdesk.stories.dedupe import Fingerprint, content_hash, fingerprint, is_near_duplicate, similarity_estimate
 from newsdesk.stories.embed import Embedder, article_text_for_embedding
+from newsdesk.stories.engine import StoryEngine
 from newsdesk.stories.terms import article_terms
 from newsdesk.types import Article, FeedEntry, RefreshReport, Source
 from newsdesk.writing.writer import write_extractive
@@ -178,24 +179,37 @@ def cluster_params(settings: Settings, embedder: Embedder) -> ClusterParams:
     )
 
 
-def assign_stories(store: Store, settings: Settings, embedder: Embedder) -> set[str]:
-    """Put every article without a story into one; returns the stories that changed."""
-    touched: set[str] = set()
+def story_engine(store: Store, settings: Settings, embedder: Embedder, since: datetime) -> StoryEngine:
+    """A story engine over the stories updated since `since`, reading evidence from the store."""
     params = cluster_params(settings, embedder)
+    stories = store.story_candidates(since - params.window)
+    dim = len(embedder.embed(["dimension probe"])[0])
+    return StoryEngine(params, stories, dim, store.document_frequencies, store.story_terms)
+
+
+def assign_stories(store: Store, settings: Settings, embedder: Embedder) -> set[str]:
+    """Put every article without a story into one, then merge stories found to be one; returns live changed ids."""
     pending = store.unassigned_articles()
+    if not pending:
+        return set()
+    touched: set[str] = set()
     originals = [a for a in pending if not a.copy_of]
-    vectors = store.vectors([a.id for a in originals])
-    for article in originals:
-        vector = vectors.get(article.id)
-        if vector is None:
-            continue
-        terms = article_terms(article.title, article.text)
-        df, n_docs = store.document_frequencies(terms)
-        candidates = store.story_candidates(article.published - params.window)
-        decision = assign(article.id, vector, terms, article.published, candidates, df, n_docs, params)
-        store.assign_article(article.id, decision.story.story_id, decision.story)
-        touched.add(decision.story.story_id)
-    touched = merge_stories(store, touched, params)
+    if originals:
+        engine = story_engine(store, settings, embedder, min(a.published for a in originals))
+        vectors = store.vectors([a.id for a in originals])
+        for article in originals:
+            vector = vectors.get(article.id)
+            if vector is None:
+                continue
+            decision = engine.assign(article.id, vector, article_terms(article.title, article.text), article.published)
+            store.assign_article(article.id, decision.story.story_id, decision.story)
+            touched.add(decision.story.story_id)
+        for story_id in sorted(touched):
+            merge = engine.merge_candidate(story_id) if story_id in engine.index else None
+            if merge is not None:
+                store.merge_stories(merge.gone, merge.kept)
+                touched.discard(merge.gone)
+                touched.add(merge.kept.story_id)
     for article in (a for a in pending if a.copy_of):
         original = store.get_article(article.copy_of or "")
         if original.story_id is None:
@@ -204,25 +218,6 @@ def assign_stories(store: Store, settings: Settings, embedder: Embedder) -> set[
         store.assign_article(article.id, story.story_id, story)
         touched.add(story.story_id)
     return touched
-
-
-def merge_stories(store: Store, touched: set[str], params: ClusterParams) -> set[str]:
-    """Merge each changed story into an older, larger one it turns out to be part of; returns live ids."""
-    live = set(touched)
-    for story_id in sorted(touched):
-        if story_id not in live:
-            continue
-        story = store.story_state(story_id)
-        df, n_docs = store.document_frequencies(story.terms)
-        other = find_merge(story, store.story_candidates(story.updated_at - params.window), df, n_docs, params)
-        if other is None:
-            continue
-        # the larger story survives (older on ties), so the URL readers already have keeps working
-        keep, gone = (other, story) if (other.size, story.story_id) >= (story.size, other.story_id) else (story, other)
-        store.merge_stories(gone.story_id, combine(keep, gone))
-        live.discard(gone.story_id)
-        live.add(keep.story_id)
-    return live
 
 
 def write_stories(store: Store, settings: Settings, embedder: Embedder, progress: Progress = _quiet) -> int:

@@ -54,7 +54,7 @@ class StoryCandidate:
     centroid: np.ndarray  # unit-length mean embedding of its articles
     updated_at: datetime  # publication time of its newest article
     size: int  # articles in the story that are not copies
-    terms: dict[str, float]  # summed term counts of its articles (lexical centroid)
+    terms: dict[str, float]  # summed term counts of its articles (lexical centroid); {} when not loaded
 
 
 class Store(Protocol):
@@ -117,7 +117,10 @@ class Store(Protocol):
 
     # stories
     def story_candidates(self, since: datetime) -> list[StoryCandidate]:
-        """Stories whose newest article is at or after `since`."""
+        """Stories whose newest article is at or after `since`, without their terms (loaded on demand)."""
+
+    def story_terms(self, story_ids: Sequence[str]) -> dict[str, dict[str, float]]:
+        """The summed term counts of these stories."""
 
     def story_state(self, story_id: str) -> StoryCandidate:
         """A story's centroid, time and size; raises NotFoundError."""

@@ -281,20 +281,28 @@ class SQLiteStore:
 
     # -- stories --------------------------------------------------------------
     @staticmethod
-    def _candidate(row: sqlite3.Row) -> StoryCandidate:
+    def _candidate(row: sqlite3.Row, with_terms: bool = True) -> StoryCandidate:
         return StoryCandidate(
             story_id=row["id"],
             centroid=decode_vector(row["centroid"]),
             updated_at=decode_time(row["updated_at"]),  # type: ignore[arg-type]
             size=row["size"],
-            terms=json.loads(row["terms"]),
+            terms=json.loads(row["terms"]) if with_terms else {},
         )
 
     def story_candidates(self, since: datetime) -> list[StoryCandidate]:
-        rows = self._rows(
-            "SELECT id, centroid, updated_at, size, terms FROM stories WHERE updated_at >= ?", (encode_time(since),)
-        )
-        return [self._candidate(r) for r in rows]
+        sql = "SELECT id, centroid, updated_at, size FROM stories WHERE updated_at >= ?"
+        return [self._candidate(r, with_terms=False) for r in self._rows(sql, (encode_time(since),))]
+
+    def story_terms(self, story_ids: Sequence[str]) -> dict[str, dict[str, float]]:
+        found: dict[str, dict[str, float]] = {}
+        ids = list(story_ids)
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for row in self._rows(f"SELECT id, terms FROM stories WHERE id IN ({marks})", chunk):
+                found[row["id"]] = json.loads(row["terms"])
+        return found
 
     def story_state(self, story_id: str) -> StoryCandidate:
         rows = self._rows("SELECT id, centroid, updated_at, size, terms FROM stories WHERE id = ?", (story_id,))

@@ -1,0 +1,83 @@
+"""In-memory nearest-story search over the stories of a time window.
+
+Hand-written on purpose: an exact numpy matrix product over up to a few hundred thousand unit vectors
+answers in milliseconds on two cores and needs no extra library; the PostgreSQL store can answer the same
+question with pgvector's HNSW index instead.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+
+from newsdesk.store.base import StoryCandidate
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _seconds(when: datetime) -> float:
+    return (when - _EPOCH).total_seconds()
+
+
+class StoryIndex:
+    """Story centroids, times and sizes, searchable by cosine within a time window."""
+
+    def __init__(self, dim: int, capacity: int = 1024) -> None:
+        self._matrix = np.zeros((capacity, dim), dtype=np.float32)
+        self._times = np.full(capacity, -np.inf)
+        self._ids: list[str | None] = []
+        self._slots: dict[str, int] = {}
+        self._state: dict[str, StoryCandidate] = {}
+
+    def __len__(self) -> int:
+        return len(self._slots)
+
+    def __contains__(self, story_id: str) -> bool:
+        return story_id in self._slots
+
+    def upsert(self, story: StoryCandidate) -> None:
+        """Add a story or update its centroid, time and size."""
+        slot = self._slots.get(story.story_id)
+        if slot is None:
+            slot = len(self._ids)
+            if slot == len(self._matrix):
+                self._matrix = np.concatenate([self._matrix, np.zeros_like(self._matrix)])
+                self._times = np.concatenate([self._times, np.full(len(self._times), -np.inf)])
+            self._ids.append(story.story_id)
+            self._slots[story.story_id] = slot
+        self._matrix[slot] = story.centroid
+        self._times[slot] = _seconds(story.updated_at)
+        self._state[story.story_id] = story
+
+    def remove(self, story_id: str) -> None:
+        """Forget a story (merged into another)."""
+        slot = self._slots.pop(story_id, None)
+        if slot is not None:
+            self._ids[slot] = None
+            self._times[slot] = -np.inf
+            self._matrix[slot] = 0
+            self._state.pop(story_id, None)
+
+    def get(self, story_id: str) -> StoryCandidate:
+        """The indexed state of a story."""
+        return self._state[story_id]
+
+    def nearest(self, vectors: np.ndarray, at: datetime, window: timedelta, k: int) -> list[list[str]]:
+        """For each row of `vectors`, the ids of the k most similar stories updated within `window` of `at`."""
+        used = len(self._ids)
+        if used == 0:
+            return [[] for _ in range(len(vectors))]
+        centre, reach = _seconds(at), window.total_seconds()
+        live = np.abs(self._times[:used] - centre) <= reach
+        if not live.any():
+            return [[] for _ in range(len(vectors))]
+        slots = np.flatnonzero(live)
+        scores = np.atleast_2d(vectors) @ self._matrix[slots].T
+        take = min(k, len(slots))
+        best = np.argpartition(-scores, take - 1, axis=1)[:, :take]
+        found = []
+        for row, picks in zip(scores, best, strict=True):
+            ordered = picks[np.argsort(-row[picks])]
+            found.append([self._ids[int(slots[i])] or "" for i in ordered])
+        return found
