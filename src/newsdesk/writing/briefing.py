@@ -8,8 +8,8 @@ import numpy as np
 from sklearn.cluster import AgglomerativeClustering
 
 from newsdesk.writing.headings import section_heading
-from newsdesk.writing.select import Budget, ScoredSentences, reading_order, select_sentences
-from newsdesk.writing.sentences import is_forward_looking
+from newsdesk.writing.select import Budget, ScoredSentences, predecessor, reading_order, select_sentences
+from newsdesk.writing.sentences import is_dangling, is_forward_looking
 
 SECTION_SENTENCES = 4  # at most this many sentences under one theme
 THEME_POOL = 16  # sentences shared out among the themes
@@ -26,15 +26,40 @@ def _themes(scored: ScoredSentences, pool: list[int]) -> list[list[int]]:
     k = int(np.clip(len(pool) // 3, 2, 4))
     labels = AgglomerativeClustering(n_clusters=k, metric="cosine", linkage="average").fit_predict(scored.vectors[pool])
     groups = [[pool[j] for j in range(len(pool)) if labels[j] == c] for c in range(k)]
-    groups = [sorted(g, key=lambda i: -float(scored.scores[i]))[:SECTION_SENTENCES] for g in groups if g]
+    for i in pool:  # a sentence that leans on the one before it goes where that one went
+        before = predecessor(scored, i, pool) if is_dangling(scored.sentences[i].text) else None
+        if before is not None:
+            for group in groups:
+                if i in group:
+                    group.remove(i)
+            next(g for g in groups if before in g).append(i)
+    groups = [g for g in groups if g]
+    while len(groups) > 2 and min(len(g) for g in groups) == 1:  # a lone sentence is no theme: join the closest
+        lone = next(g for g in groups if len(g) == 1)
+        groups.remove(lone)
+        closest = max(groups, key=lambda g: float(np.mean(scored.vectors[g] @ scored.vectors[lone[0]])))
+        closest.extend(lone)
+    groups = [capped(scored, g) for g in groups]
     return sorted(groups, key=lambda g: -max(float(scored.scores[i]) for i in g))
+
+
+def capped(scored: ScoredSentences, group: list[int]) -> list[int]:
+    """The group's best sentences, at most SECTION_SENTENCES, never a leaning one without its support."""
+    kept = sorted(group, key=lambda i: -float(scored.scores[i]))[:SECTION_SENTENCES]
+    while True:
+        orphans = [i for i in kept if is_dangling(scored.sentences[i].text) and predecessor(scored, i, kept) is None]
+        if not orphans:
+            return kept
+        kept = [i for i in kept if i not in orphans]
 
 
 def _with_key_quote(scored: ScoredSentences, groups: list[list[int]], taken: set[int]) -> None:
     """Make sure the briefing keeps the story's best quote (verbatim, speaker named) when it has one."""
     if any(has_quote(scored.sentences[i].text) for g in groups for i in g) or not groups:
         return
-    quotes = [i for i in range(len(scored.sentences)) if i not in taken and has_quote(scored.sentences[i].text)]
+    quotes = [
+        i for i, s in enumerate(scored.sentences) if i not in taken and has_quote(s.text) and not is_dangling(s.text)
+    ]
     quotes = [i for i in quotes if not _repeats(scored, i, [j for g in groups for j in g] + sorted(taken))]
     if not quotes:
         return
@@ -67,9 +92,9 @@ def plan_briefing(scored: ScoredSentences, used: frozenset[int]) -> list[tuple[s
         heading = section_heading([texts[i] for i in group], others)
         same = next((t for t in themed if t[0] == heading), None)
         if same is not None:  # two groups named alike are one theme
-            same[1].extend(group)
+            same[1][:] = capped(scored, same[1] + group)
         elif heading is None and themed:  # a theme with no name of its own joins the strongest theme
-            themed[0][1].extend(group)
+            themed[0][1][:] = capped(scored, themed[0][1] + group)
         else:
             themed.append((heading or "Background", group))
     sections.extend((heading, reading_order(scored, group)) for heading, group in themed)

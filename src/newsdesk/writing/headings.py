@@ -16,7 +16,7 @@ _CAPITAL_FILLER = frozenset(
     "The A An In On At For But And It He She They We I This That These Those His Her Its Their Our Mr Mrs Ms Dr "
     "After Before When While As If Some Many Most Both Officials Analysts Monday Tuesday Wednesday Thursday "
     "Friday Saturday Sunday January February March April May June July August September October November "
-    "December Then There Here Now Still Yet So Also However Meanwhile".split()
+    "December Then There Here Now Still Yet So Also However Meanwhile GMT UTC BST CET EST PST".split()
 )
 # Words that carry no theme: reporting verbs, time words, vague nouns and quantities.
 _NO_THEME = frozenset(ENGLISH_STOP_WORDS) | frozenset(
@@ -35,7 +35,13 @@ def key_phrases(text: str) -> list[str]:
     run: list[str] = []
     for token in [*_WORD.findall(text), "."]:
         word = token.lower().strip("'’")
-        if word.isalpha() and len(word) > 2 and word not in _NO_THEME and not word.endswith(("ly",)):
+        if (
+            not (len(token) > 1 and token.isupper())
+            and word.isalpha()
+            and len(word) > 2
+            and word not in _NO_THEME
+            and not word.endswith(("ly",))
+        ):
             run.append(word)
             continue
         if 1 <= len(run) <= 3:

@@ -7,15 +7,18 @@ long it is; a greedy maximal-marginal-relevance pass then fills the budget witho
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
 from newsdesk.stories.embed import Embedder, normalise_rows
 from newsdesk.types import Article
 from newsdesk.writing.sentences import SourceSentence, is_dangling, source_sentences
+
+STOP_WORDS = ENGLISH_STOP_WORDS | {"said", "says", "say", "told"}
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,7 @@ class Weights:
     wording: float = 0.5  # TF-IDF cosine of the sentence to the story's mean TF-IDF vector
     agreement: float = 0.5  # share of the other outlets carrying a sentence of much the same meaning
     same_meaning: float = 0.8  # cosine above which two sentences say the same thing
+    told: float = 0.7  # share of a sentence's content words already chosen above which it adds too little
     long_sentence: float = 0.2  # penalty per sentence-length of words past `comfortable_words`
     comfortable_words: int = 25  # sentences up to this long carry no length penalty
 
@@ -51,6 +55,8 @@ class ScoredSentences:
     vectors: np.ndarray  # unit vectors, one row per sentence
     scores: np.ndarray  # higher = more representative of the whole story
     same_meaning: float  # cosine above which two of them say the same thing
+    content: list[frozenset[str]]  # each sentence's content words
+    told: float  # share of content words already chosen above which a sentence adds too little
 
 
 def _wording_centrality(texts: list[str]) -> np.ndarray:
@@ -78,7 +84,7 @@ def score_sentences(
 ) -> ScoredSentences:
     """Score every candidate by position, centrality in meaning and wording, agreement and length."""
     if not sentences:
-        return ScoredSentences([], np.zeros((0, 1), dtype=np.float32), np.zeros(0), weights.same_meaning)
+        return ScoredSentences([], np.zeros((0, 1), dtype=np.float32), np.zeros(0), weights.same_meaning, [], 1.0)
     vectors = embedder.embed([s.text for s in sentences])
     meaning = vectors @ normalise_rows(vectors.mean(axis=0))
     position = np.array([1.0 / (1.0 + s.position) ** weights.position_decay for s in sentences])
@@ -91,7 +97,8 @@ def score_sentences(
         + weights.agreement * _agreement(sentences, vectors @ vectors.T, weights.same_meaning)
         - weights.long_sentence * excess
     )
-    return ScoredSentences(sentences, vectors, scores, weights.same_meaning)
+    content = [frozenset(w for w in re.findall(r"[a-z0-9]+", s.text.lower()) if w not in STOP_WORDS) for s in sentences]
+    return ScoredSentences(sentences, vectors, scores, weights.same_meaning, content, weights.told)
 
 
 def select_sentences(
@@ -113,7 +120,8 @@ def select_sentences(
             break
         if budget.min_words and words >= budget.min_words:
             break
-        best = next((i for i in pool if _fits(scored, i, chosen, blocked, words, budget)), None)
+        told = frozenset().union(*(scored.content[j] for j in chosen))
+        best = next((i for i in pool if _fits(scored, i, chosen, blocked, words, budget, told)), None)
         if best is None:
             break
         chosen.append(best)
@@ -124,17 +132,26 @@ def select_sentences(
 
 
 def _fits(
-    scored: ScoredSentences, i: int, chosen: list[int], blocked: list[np.ndarray], words: int, budget: Budget
+    scored: ScoredSentences,
+    i: int,
+    chosen: list[int],
+    blocked: list[np.ndarray],
+    words: int,
+    budget: Budget,
+    told: frozenset[str],
 ) -> bool:
     sentence = scored.sentences[i]
+    content = scored.content[i]
+    if content and len(content & told) / len(content) > scored.told:
+        return False
     if budget.words is not None and words + sentence.words > budget.words:
         return False
-    if is_dangling(sentence.text) and _predecessor(scored, i, chosen) is None:
+    if is_dangling(sentence.text) and predecessor(scored, i, chosen) is None:
         return False
     return not any(float(scored.vectors[i] @ v) > scored.same_meaning for v in blocked)
 
 
-def _predecessor(scored: ScoredSentences, i: int, chosen: Sequence[int]) -> int | None:
+def predecessor(scored: ScoredSentences, i: int, chosen: Sequence[int]) -> int | None:
     """The chosen sentence just before sentence i in the same article, if any."""
     sentence = scored.sentences[i]
     return next(
@@ -151,7 +168,7 @@ def _predecessor(scored: ScoredSentences, i: int, chosen: Sequence[int]) -> int 
 def reading_order(scored: ScoredSentences, indices: Sequence[int]) -> list[int]:
     """Lead material first, then by rank of choice; a leaning sentence right after the one it leans on."""
     rank = {i: r for r, i in enumerate(indices)}
-    leaning = {i: _predecessor(scored, i, indices) for i in indices if is_dangling(scored.sentences[i].text)}
+    leaning = {i: predecessor(scored, i, indices) for i in indices if is_dangling(scored.sentences[i].text)}
     ordered = sorted(
         (i for i in indices if leaning.get(i) is None), key=lambda i: (scored.sentences[i].position, rank[i])
     )

@@ -16,7 +16,8 @@ _DATELINE = re.compile(r"^[A-Z][A-Z .'\-]{1,40}(?:,\s*[A-Za-z .]+)?\s*\([^)]{2,4
 _BOILERPLATE = re.compile(
     r"(read more|click here|scroll down|subscribe|sign up|all rights reserved|copyright|©|photo:|image:|"
     r"follow us|share this|related:|advertisement|newsletter|more to follow|developing story|getty images|"
-    r"contributed to this report|reporting by|editing by|for the latest|https?://|www\.|@\w{2,})",
+    r"contributed to this report|reporting by|editing by|for the latest|https?://|www\.|@\w{2,}|"
+    r"we will update|update this (story|article)|this story (is|has been) updated)",
     re.IGNORECASE,
 )
 # A sentence ends in . ! ? (maybe inside a closing quote or bracket); headlines and captions do not.
@@ -80,8 +81,18 @@ def first_word(sentence: str) -> str:
 
 
 def is_dangling(sentence: str) -> bool:
-    """True when the sentence opens with a word that needs an earlier sentence to make sense."""
-    return first_word(sentence) in DANGLING_OPENERS
+    """True when the sentence needs an earlier one to make sense: it opens with a word that points back,
+    or it is a quotation with no speaker ('"We will appeal."')."""
+    return first_word(sentence) in DANGLING_OPENERS or is_unattributed_quote(sentence)
+
+
+def is_unattributed_quote(sentence: str) -> bool:
+    """True for a sentence that is all quotation, its speaker named only in another sentence."""
+    text = sentence.strip()
+    if not text.startswith(('"', "“", "‘", "'")):
+        return False
+    closing = max(text.rfind('"'), text.rfind("”"), text.rfind("’"), text.rfind("'"))
+    return closing >= len(text) - 2 and not _NAMED_SPEAKER.search(text)
 
 
 def is_forward_looking(sentence: str) -> bool:
