@@ -116,6 +116,32 @@ def test_assign_write_and_read_story(store: Store) -> None:
         store.get_story("nope")
 
 
+def test_rewriting_a_story_keeps_its_earlier_versions(store: Store) -> None:
+    store.add_article(NewArticle(article(1), unit(1, 0), "m"))
+    store.assign_article("art1", "s1", StoryCandidate("s1", unit(1, 0), T0, 1, {}))
+    first = Writing("Title 1", (Sentence("Body of article 1.", ("art1",)),), (), article_ids=("art1",))
+    store.save_writing("s1", first, "World", T0)
+    store.save_writing("s1", first, "World", T0 + timedelta(hours=1))  # the same text again is no new version
+    assert store.story_versions("s1") == []
+    second = Writing(
+        "Title 2",
+        (Sentence("Body of article 2.", ("art2",)),),
+        (),
+        whats_new=(Sentence("It has words.", ("art2",)),),
+        article_ids=("art1", "art2"),
+    )
+    store.save_writing("s1", second, "World", T0 + timedelta(hours=2))
+    third = Writing("Title 3", (Sentence("Body of article 3.", ("art3",)),), (), writer="llm")
+    store.save_writing("s1", third, "World", T0 + timedelta(hours=3))
+    versions = store.story_versions("s1")
+    assert [(v.number, v.writing.headline) for v in versions] == [(1, "Title 1"), (2, "Title 2")]
+    assert versions[0].written_at == T0 and versions[1].written_at == T0 + timedelta(hours=2)
+    assert versions[1].writing == second and store.get_story("s1").writing == third
+    assert store.story_versions("nope") == []
+    with pytest.raises(NotFoundError):
+        store.save_writing("nope", third, "World")
+
+
 def test_related_and_merge_keep_old_ids_alive(store: Store) -> None:
     for n in (1, 2, 3):
         store.add_article(NewArticle(article(n), unit(1, n), "m"))

@@ -30,7 +30,7 @@ from newsdesk.stories.embed import Embedder, article_text_for_embedding
 from newsdesk.stories.engine import StoryEngine
 from newsdesk.stories.terms import article_terms
 from newsdesk.types import Article, FeedEntry, RefreshReport, Source
-from newsdesk.writing.writer import write_extractive
+from newsdesk.writing.writer import write_story
 
 Progress = Callable[[str], None]
 
@@ -225,8 +225,8 @@ def write_stories(store: Store, settings: Settings, embedder: Embedder, progress
     dirty = store.dirty_stories()
     for number, story_id in enumerate(dirty, start=1):
         articles = store.articles_of_story(story_id)
-        writing = write_extractive(articles, embedder, settings.standfirst_min_words, settings.standfirst_max_words)
-        store.save_writing(story_id, writing, story_topic(articles))
+        writing = write_story(articles, embedder, settings, store.get_story(story_id).writing)
+        store.save_writing(story_id, writing, story_topic(articles), now())
         if number % 10 == 0 or number == len(dirty):
             progress(f"wrote {number}/{len(dirty)} stories")
     return len(dirty)

@@ -41,6 +41,12 @@ class Settings:
     # writing
     standfirst_min_words: int = 60  # standfirst lower bound
     standfirst_max_words: int = 90  # standfirst upper bound
+    writer: str = "extractive"  # "extractive" (source sentences only) or "llm" (checked rewrite, else extractive)
+    llm_base_url: str = ""  # OpenAI-compatible endpoint for the llm writer, e.g. http://127.0.0.1:8080/v1
+    llm_model: str = ""  # model name sent to that endpoint
+    llm_api_key: str = ""  # bearer key for that endpoint ("" sends none)
+    llm_timeout: float = 30.0  # seconds per LLM request; on timeout the extractive text is published
+    llm_max_drop_share: float = 0.34  # a part whose sentences fail the checks more often is published extractive
     # linking
     related_count: int = 18  # related stories kept per story
     # site
@@ -88,6 +94,12 @@ def _checked(settings: Settings) -> Settings:
             raise SettingsError(f"setting {f.name}: must not be negative (got {value})")
     if not 0 < settings.standfirst_min_words <= settings.standfirst_max_words:
         raise SettingsError("settings standfirst_min_words/standfirst_max_words: need 0 < min <= max")
+    if settings.writer not in {"extractive", "llm"}:
+        raise SettingsError(f"setting writer: unknown writer {settings.writer!r} (known: extractive, llm)")
+    if settings.writer == "llm" and not settings.llm_base_url:
+        raise SettingsError("setting writer: the llm writer needs llm_base_url")
+    if settings.llm_max_drop_share > 1:
+        raise SettingsError("setting llm_max_drop_share: must be between 0 and 1")
     url = settings.database_url
     if url and not url.startswith(("sqlite:///", "postgresql://", "postgres://")):
         raise SettingsError(f"setting database_url: unsupported URL {url!r} (use sqlite:///path)")

@@ -100,11 +100,23 @@ class Writing:
     headline: str  # story headline
     standfirst: tuple[Sentence, ...]  # 60-90 words of summary
     briefing: tuple[Section, ...]  # Introduction, themed sections, Outlook
+    whats_new: tuple[Sentence, ...] = ()  # what the articles added since the previous version said
+    article_ids: tuple[str, ...] = ()  # the articles this writing was made from
+    writer: str = "extractive"  # "extractive", or "llm" when checked LLM text was published
 
     @property
     def standfirst_text(self) -> str:
         """The standfirst as one paragraph."""
         return " ".join(s.text for s in self.standfirst)
+
+
+@dataclass(frozen=True)
+class StoryVersion:
+    """An earlier writing of a story, kept when new articles made the desk rewrite it."""
+
+    number: int  # 1 for the first writing, then 2, 3, ...
+    written_at: datetime  # when this version was published (UTC)
+    writing: Writing  # what it said
 
 
 @dataclass(frozen=True)

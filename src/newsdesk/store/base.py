@@ -9,7 +9,7 @@ from typing import Protocol
 
 import numpy as np
 
-from newsdesk.types import Article, RelatedStory, Source, Story, Writing
+from newsdesk.types import Article, RelatedStory, Source, Story, StoryVersion, Writing
 
 
 @dataclass(frozen=True)
@@ -138,8 +138,12 @@ class Store(Protocol):
     def dirty_stories(self) -> list[str]:
         """Ids of stories whose articles changed since they were last written."""
 
-    def save_writing(self, story_id: str, writing: Writing, topic: str) -> None:
-        """Store a story's headline, standfirst and briefing; marks it clean."""
+    def save_writing(self, story_id: str, writing: Writing, topic: str, written_at: datetime | None = None) -> None:
+        """Store a story's headline, standfirst and briefing; marks it clean. A different earlier writing
+        is kept as a numbered version (see story_versions), never silently replaced."""
+
+    def story_versions(self, story_id: str) -> list[StoryVersion]:
+        """A story's earlier writings, oldest first (empty when it was written once)."""
 
     def save_related(self, story_id: str, related: Sequence[RelatedStory]) -> None:
         """Replace a story's related list."""

@@ -83,4 +83,15 @@ SQLITE_MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (band_key, article_id)
     ) WITHOUT ROWID;
     """,
+    # 3: earlier writings of a story are kept when new articles make the desk rewrite it
+    """
+    ALTER TABLE stories ADD COLUMN written_at TEXT;
+    CREATE TABLE story_versions (
+        story_id TEXT NOT NULL,
+        number INTEGER NOT NULL,
+        written_at TEXT NOT NULL,
+        writing TEXT NOT NULL,
+        PRIMARY KEY (story_id, number)
+    );
+    """,
 )

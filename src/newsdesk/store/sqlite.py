@@ -24,8 +24,9 @@ from newsdesk.store.codec import (
     encode_writing,
 )
 from newsdesk.store.migrations import SQLITE_MIGRATIONS
-from newsdesk.types import Article, RelatedStory, Source, Story, Writing
+from newsdesk.types import Article, RelatedStory, Source, Story, StoryVersion, Writing
 
+_EPOCH = "1970-01-01T00:00:00+00:00"  # when an earlier writing's time was never recorded
 _STORY_COLUMNS = """
     s.id, s.created_at, s.updated_at, s.headline, s.standfirst, s.writing, s.topic,
     (SELECT COUNT(*) FROM articles a WHERE a.story_id = s.id) AS article_count,
@@ -360,14 +361,31 @@ class SQLiteStore:
     def dirty_stories(self) -> list[str]:
         return [r[0] for r in self._rows("SELECT id FROM stories WHERE dirty = 1 ORDER BY created_at, id")]
 
-    def save_writing(self, story_id: str, writing: Writing, topic: str) -> None:
+    def save_writing(self, story_id: str, writing: Writing, topic: str, written_at: datetime | None = None) -> None:
+        encoded = encode_writing(writing)
         with self._tx() as db:
-            cursor = db.execute(
-                "UPDATE stories SET headline = ?, standfirst = ?, writing = ?, topic = ?, dirty = 0 WHERE id = ?",
-                (writing.headline, writing.standfirst_text, encode_writing(writing), topic, story_id),
-            )
-            if cursor.rowcount == 0:
+            old = db.execute("SELECT writing, written_at FROM stories WHERE id = ?", (story_id,)).fetchone()
+            if old is None:
                 raise NotFoundError(f"no story with id {story_id}")
+            stamp = old["written_at"] if old["writing"] == encoded else encode_time(written_at)
+            if old["writing"] and old["writing"] != encoded:
+                number = db.execute("SELECT COUNT(*) FROM story_versions WHERE story_id = ?", (story_id,)).fetchone()
+                db.execute(
+                    "INSERT INTO story_versions (story_id, number, written_at, writing) VALUES (?, ?, ?, ?)",
+                    (story_id, number[0] + 1, old["written_at"] or encode_time(written_at) or _EPOCH, old["writing"]),
+                )
+            db.execute(
+                "UPDATE stories SET headline = ?, standfirst = ?, writing = ?, topic = ?, written_at = ?, dirty = 0 "
+                "WHERE id = ?",
+                (writing.headline, writing.standfirst_text, encoded, topic, stamp, story_id),
+            )
+
+    def story_versions(self, story_id: str) -> list[StoryVersion]:
+        rows = self._rows("SELECT * FROM story_versions WHERE story_id = ? ORDER BY number", (story_id,))
+        return [
+            StoryVersion(r["number"], decode_time(r["written_at"]), decode_writing(r["writing"]))  # type: ignore[arg-type]
+            for r in rows
+        ]
 
     def save_related(self, story_id: str, related: Sequence[RelatedStory]) -> None:
         with self._tx() as db:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from newsdesk.desk import Desk
 from newsdesk.errors import NotFoundError
-from newsdesk.types import Article, Sentence, Story
+from newsdesk.types import Article, Sentence, Story, StoryVersion
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,8 @@ class StoryPage:
     story: Story  # the story
     standfirst: tuple[CitedSentence, ...]  # standfirst sentences with citations
     sections: tuple[tuple[str, tuple[CitedSentence, ...]], ...]  # (heading, sentences)
+    whats_new: tuple[CitedSentence, ...]  # what the latest articles added, with citations
+    versions: tuple[StoryVersion, ...]  # earlier writings, newest first
     coverage: tuple[CoverageItem, ...]  # originals in order, copies folded
     related: tuple[Story, ...]  # related stories, ranked
     related_labels: tuple[str, ...]  # why each related story is there
@@ -76,6 +78,8 @@ def story_page(desk: Desk, story_id: str) -> StoryPage:
         story=story,
         standfirst=cite(writing.standfirst) if writing else (),
         sections=tuple((sec.heading, cite(sec.sentences)) for sec in writing.briefing) if writing else (),
+        whats_new=cite(writing.whats_new) if writing else (),
+        versions=tuple(reversed(desk.story_versions(story.id))),
         coverage=tuple(coverage),
         related=tuple(related),
         related_labels=tuple(labels),
