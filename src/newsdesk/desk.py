@@ -7,7 +7,7 @@ from newsdesk.pipeline import Progress, now, refresh
 from newsdesk.settings import Settings, load_settings
 from newsdesk.store import Store, open_store
 from newsdesk.stories.embed import Embedder, get_embedder
-from newsdesk.types import Article, RefreshReport, Source, Story
+from newsdesk.types import Article, RefreshReport, Source, Story, StoryEntity
 
 
 class Desk:
@@ -79,6 +79,10 @@ class Desk:
     def live_story_id(self, story_id: str) -> str | None:
         """The id a story lives under now (after merges), or None when there never was one."""
         return self.store.resolve_story_id(story_id)
+
+    def entities(self, story_id: str) -> list[StoryEntity]:
+        """The people, organisations and places a story names, most salient first."""
+        return self.store.story_entities(story_id)
 
     def coverage(self, story_id: str) -> list[Article]:
         """A story's articles, oldest first (copies included, marked by copy_of)."""

@@ -12,7 +12,7 @@ import re
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
 
@@ -146,18 +146,23 @@ def _demonym_place(word: str, places: Iterable[str]) -> str | None:
     return None
 
 
-def _canonical(names: Counter[str]) -> dict[str, str]:
-    """Map every cleaned spelling to the canonical spelling of its entity (within one story)."""
+def _canonical(names: Counter[str], people: set[str]) -> dict[str, str]:
+    """Map every cleaned spelling to the canonical spelling of its entity (within one story).
+
+    `people` are the spellings the model mostly tagged as persons."""
     canon: dict[str, str] = {}
     for name in names:
         alias = _ALIASES.get(name.lower())
         canon[name] = alias or name
     full = sorted({c for c in canon.values() if " " in c}, key=lambda c: (-names.get(c, 0), c))
     by_last: dict[str, list[str]] = defaultdict(list)
+    by_first: dict[str, list[str]] = defaultdict(list)
     by_initials: dict[str, list[str]] = defaultdict(list)
     for name in full:
         by_last[name.split()[-1].lower()].append(name)
         by_initials[_initials(name)].append(name)
+        if name in people:
+            by_first[name.split()[0].lower()].append(name)
     for name, target in canon.items():
         if " " in target:
             continue
@@ -165,6 +170,8 @@ def _canonical(names: Counter[str]) -> dict[str, str]:
         longer = by_last.get(target.lower(), [])
         if len(longer) > 1:  # "Jonas Ekberg" and "Striker Jonas Ekberg" are one name
             longer = [n for n in longer if not any(n != m and n.endswith(" " + m) for m in longer)]
+        if not longer and target in people:
+            longer = by_first.get(target.lower(), [])  # family name first: "Lee" is Lee Jae-myung
         if len(longer) == 1:
             canon[name] = longer[0]
         elif target.isupper() and len(by_initials.get(target, [])) == 1:
@@ -180,15 +187,22 @@ def _kind(name: str, votes: Mapping[str, float]) -> str:
     return max(sorted(votes), key=lambda kind: votes[kind])
 
 
+def _person_if_titled(mention: Mention) -> Mention:
+    """An honorific ("Ms Marrow") names a person, whatever the model said."""
+    first = mention.text.split()[0].lower().rstrip(".") if mention.text.split() else ""
+    return replace(mention, label="PERSON") if first in _HONORIFICS else mention
+
+
 def story_entities(mentions: Sequence[Mention], known: Mapping[str, Entity] | None = None) -> list[StoryEntity]:
     """One StoryEntity per entity the mentions name, most salient first.
 
     `known` maps a person's surname (lower case) to an entity already stored, so "Reyvik" in a story
     that never spells out "Tomas Reyvik" still joins him."""
     known = known or {}
-    named = [m for m in mentions if m.label in _KINDS]
+    named = [_person_if_titled(m) for m in mentions if m.label in _KINDS]
     cleaned = Counter(n for n in (clean_name(m.text) for m in named) if len(n) > 1)
-    canon = _canonical(cleaned)
+    person_votes = Counter(clean_name(m.text) for m in named if m.label == "PERSON")
+    canon = _canonical(cleaned, {n for n, c in cleaned.items() if 2 * person_votes[n] > c})
     for name, target in canon.items():
         if " " not in target and target.lower() in known:
             canon[name] = known[target.lower()].name

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from newsdesk.desk import Desk
 from newsdesk.errors import NotFoundError
-from newsdesk.types import Article, Sentence, Story
+from newsdesk.types import Article, RelatedStory, Sentence, Story, StoryEntity
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,8 @@ class StoryPage:
     coverage: tuple[CoverageItem, ...]  # originals in order, copies folded
     related: tuple[Story, ...]  # related stories, ranked
     related_labels: tuple[str, ...]  # why each related story is there
+    entities: tuple[StoryEntity, ...] = ()  # people, organisations, places, most salient first
+    related_reasons: tuple[RelatedStory, ...] = ()  # each related entry, with the shared names behind its label
 
 
 def coverage_items(articles: list[Article]) -> list[CoverageItem]:
@@ -65,11 +67,11 @@ def story_page(desk: Desk, story_id: str) -> StoryPage:
 
     writing = story.writing
     related: list[Story] = []
-    labels: list[str] = []
+    reasons: list[RelatedStory] = []
     for entry in story.related:
         try:
             related.append(desk.story(entry.story_id))
-            labels.append(entry.label)
+            reasons.append(entry)
         except NotFoundError:
             continue
     return StoryPage(
@@ -78,5 +80,7 @@ def story_page(desk: Desk, story_id: str) -> StoryPage:
         sections=tuple((sec.heading, cite(sec.sentences)) for sec in writing.briefing) if writing else (),
         coverage=tuple(coverage),
         related=tuple(related),
-        related_labels=tuple(labels),
+        related_labels=tuple(r.label for r in reasons),
+        entities=tuple(desk.entities(story_id)),
+        related_reasons=tuple(reasons),
     )
