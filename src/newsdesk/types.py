@@ -120,12 +120,30 @@ class StoryVersion:
 
 
 @dataclass(frozen=True)
+class Entity:
+    """A person, organisation or place named in stories, one record for all its spellings."""
+
+    slug: str  # stable id from the canonical name (URL /entity/<slug>)
+    name: str  # canonical name, e.g. "Tomas Reyvik" for "Reyvik", "President Reyvik"
+    kind: str  # "person", "organisation" or "place"
+
+
+@dataclass(frozen=True)
+class StoryEntity:
+    """An entity as one story names it."""
+
+    entity: Entity  # the entity
+    salience: float  # summed over the story's outlets: 1 in a headline, 0.6 in a lead, 0.3 further down
+
+
+@dataclass(frozen=True)
 class RelatedStory:
     """One entry of a story's related list."""
 
     story_id: str  # the related story
     score: float  # ranking score, higher is closer
-    label: str  # why it is there: "same people", "same place", "same topic", "related"
+    label: str  # why: "follow-up", "background", "same people", "same place", "same organisation", "same topic"
+    via: tuple[str, ...] = ()  # names of the shared entities behind the label, most salient first
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from typing import Protocol
 
 import numpy as np
 
-from newsdesk.types import Article, RelatedStory, Source, Story, StoryVersion, Writing
+from newsdesk.types import Article, Entity, RelatedStory, Source, Story, StoryEntity, StoryVersion, Writing
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,21 @@ class StoryCandidate:
     updated_at: datetime  # publication time of its newest article
     size: int  # articles in the story that are not copies
     terms: dict[str, float]  # summed term counts of its articles (lexical centroid); {} when not loaded
+
+
+@dataclass(frozen=True)
+class StoryProfile:
+    """What the related-story scorer knows about one story."""
+
+    story_id: str  # the story
+    article_count: int  # articles in the story when the profile was built (another count means stale)
+    lead: np.ndarray  # unit mean embedding of the articles' headlines and leads
+    whole: np.ndarray  # unit mean embedding of the articles' whole texts (as far as the model reads)
+    terms: dict[str, float]  # summed term counts of headlines and leads (lexical evidence)
+    entities: tuple[StoryEntity, ...]  # people, organisations, places, most salient first
+    topic: str = ""  # section, "" when unknown
+    started: datetime | None = None  # publication time of its first article
+    updated: datetime | None = None  # publication time of its newest article
 
 
 class Store(Protocol):
@@ -159,3 +174,31 @@ class Store(Protocol):
 
     def all_story_centroids(self) -> dict[str, np.ndarray]:
         """Every story's centroid, for linking."""
+
+    # linking: profiles, entities, same-event flags
+    def stale_profiles(self) -> list[str]:
+        """Stories without a link profile, or whose article count changed since it was built."""
+
+    def save_profile(self, profile: StoryProfile) -> None:
+        """Store a story's link profile, its entities (replacing the old ones) and its topic."""
+
+    def story_profiles(self) -> list[StoryProfile]:
+        """Every stored profile, with the story's topic and first/newest article times."""
+
+    def story_entities(self, story_id: str) -> list[StoryEntity]:
+        """A story's entities, most salient first."""
+
+    def list_entities(self) -> list[Entity]:
+        """Every entity named by some story."""
+
+    def get_entity(self, slug: str) -> Entity:
+        """One entity; raises NotFoundError."""
+
+    def entity_stories(self, slug: str, limit: int = 50) -> list[tuple[str, float]]:
+        """(story id, salience) of the stories naming an entity, most salient then freshest first."""
+
+    def save_same_event(self, story_id: str, other_ids: Sequence[str]) -> None:
+        """Replace the stories flagged as the same event as this one (a hint for the story engine)."""
+
+    def same_event_pairs(self) -> list[tuple[str, str]]:
+        """Every flagged (story, other story) pair, each once with the smaller id first."""

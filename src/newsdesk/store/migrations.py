@@ -94,4 +94,32 @@ SQLITE_MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (story_id, number)
     );
     """,
+    # 4: linking: entities, story link profiles, same-event flags, the shared names behind a related label
+    """
+    CREATE TABLE entities (
+        slug TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        kind TEXT NOT NULL
+    );
+    CREATE TABLE story_entities (
+        story_id TEXT NOT NULL REFERENCES stories(id) ON DELETE CASCADE,
+        entity_slug TEXT NOT NULL REFERENCES entities(slug),
+        salience REAL NOT NULL,
+        PRIMARY KEY (story_id, entity_slug)
+    );
+    CREATE INDEX story_entities_entity ON story_entities(entity_slug, salience);
+    CREATE TABLE story_profiles (
+        story_id TEXT PRIMARY KEY REFERENCES stories(id) ON DELETE CASCADE,
+        article_count INTEGER NOT NULL,
+        lead BLOB NOT NULL,
+        whole BLOB NOT NULL,
+        terms TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE TABLE same_event (
+        story_id TEXT NOT NULL REFERENCES stories(id) ON DELETE CASCADE,
+        other_id TEXT NOT NULL REFERENCES stories(id) ON DELETE CASCADE,
+        PRIMARY KEY (story_id, other_id)
+    );
+    ALTER TABLE related ADD COLUMN via TEXT NOT NULL DEFAULT ''
+    """,
 )

@@ -24,6 +24,7 @@ from newsdesk.store.codec import (
     encode_writing,
 )
 from newsdesk.store.migrations import SQLITE_MIGRATIONS
+from newsdesk.store.sqlite_linking import LinkingTables
 from newsdesk.types import Article, RelatedStory, Source, Story, StoryVersion, Writing
 
 _EPOCH = "1970-01-01T00:00:00+00:00"  # when an earlier writing's time was never recorded
@@ -34,8 +35,8 @@ _STORY_COLUMNS = """
 """
 
 
-class SQLiteStore:
-    """Store implementation over the standard library's sqlite3."""
+class SQLiteStore(LinkingTables):
+    """Store implementation over the standard library's sqlite3 (linking tables in sqlite_linking.py)."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
@@ -391,13 +392,13 @@ class SQLiteStore:
         with self._tx() as db:
             db.execute("DELETE FROM related WHERE story_id = ?", (story_id,))
             db.executemany(
-                "INSERT INTO related (story_id, rank, related_id, score, label) VALUES (?, ?, ?, ?, ?)",
-                [(story_id, rank, r.story_id, r.score, r.label) for rank, r in enumerate(related)],
+                "INSERT INTO related (story_id, rank, related_id, score, label, via) VALUES (?, ?, ?, ?, ?, ?)",
+                [(story_id, rank, r.story_id, r.score, r.label, json.dumps(r.via)) for rank, r in enumerate(related)],
             )
 
     def _story(self, row: sqlite3.Row) -> Story:
         related = tuple(
-            RelatedStory(story_id=r["related_id"], score=r["score"], label=r["label"])
+            RelatedStory(r["related_id"], r["score"], r["label"], tuple(json.loads(r["via"] or "[]")))
             for r in self._rows("SELECT * FROM related WHERE story_id = ? ORDER BY rank", (row["id"],))
         )
         return Story(

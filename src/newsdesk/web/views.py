@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from newsdesk.desk import Desk
 from newsdesk.errors import NotFoundError
-from newsdesk.types import Article, Sentence, Story, StoryVersion
+from newsdesk.types import Article, RelatedStory, Sentence, Story, StoryEntity, StoryVersion
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,8 @@ class StoryPage:
     coverage: tuple[CoverageItem, ...]  # originals in order, copies folded
     related: tuple[Story, ...]  # related stories, ranked
     related_labels: tuple[str, ...]  # why each related story is there
+    entities: tuple[StoryEntity, ...] = ()  # people, organisations, places, most salient first
+    related_reasons: tuple[RelatedStory, ...] = ()  # each related entry, with the shared names behind its label
 
 
 def coverage_items(articles: list[Article]) -> list[CoverageItem]:
@@ -67,11 +69,11 @@ def story_page(desk: Desk, story_id: str) -> StoryPage:
 
     writing = story.writing
     related: list[Story] = []
-    labels: list[str] = []
+    reasons: list[RelatedStory] = []
     for entry in story.related:
         try:
             related.append(desk.story(entry.story_id))
-            labels.append(entry.label)
+            reasons.append(entry)
         except NotFoundError:
             continue
     return StoryPage(
@@ -82,5 +84,7 @@ def story_page(desk: Desk, story_id: str) -> StoryPage:
         versions=tuple(reversed(desk.story_versions(story.id))),
         coverage=tuple(coverage),
         related=tuple(related),
-        related_labels=tuple(labels),
+        related_labels=tuple(r.label for r in reasons),
+        entities=tuple(desk.entities(story_id)),
+        related_reasons=tuple(reasons),
     )
