@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -16,6 +16,8 @@ from newsdesk.demo.server import DemoServer
 from newsdesk.settings import Settings
 
 FIXTURES = Path(__file__).parent / "fixtures"
+# every test server listens on 127.0.0.1, which the SSRF guard refuses by default
+LOCAL = Settings(allow_private_addresses=True)
 
 
 @dataclass
@@ -27,22 +29,41 @@ class Route:
     content_type: str = "text/html; charset=utf-8"
     headers: dict[str, str] = field(default_factory=dict)
     etag: bool = False  # answer If-None-Match with 304
+    handler: Callable[[BaseHTTPRequestHandler], None] | None = None  # answers by itself (drips, endless bodies)
 
 
 class FixtureServer:
-    """A real HTTP server on 127.0.0.1:<free port> whose routes tests set."""
+    """A real HTTP server on <host>:<free port> (127.0.0.1 unless told) whose routes tests set."""
 
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1") -> None:
         self.routes: dict[str, Route] = {}
         self.hits: list[tuple[str, dict[str, str]]] = []
-        routes, hits = self.routes, self.hits
+        self.active = self.peak = 0  # requests being answered now, and the most at once
+        routes, hits, lock, server = self.routes, self.hits, threading.Lock(), self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
             def do_GET(self) -> None:
+                with lock:
+                    server.active += 1
+                    server.peak = max(server.peak, server.active)
+                try:
+                    self.answer()
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up, as it should with hostile answers
+                finally:
+                    with lock:
+                        server.active -= 1
+
+            def answer(self) -> None:
                 hits.append((self.path, dict(self.headers)))
                 route = routes.get(self.path)
                 if route is None:
                     self.send_error(404, "Not Found")
+                    return
+                if route.handler is not None:
+                    route.handler(self)
                     return
                 tag = '"' + hashlib.sha1(route.body).hexdigest()[:12] + '"'
                 if route.etag and self.headers.get("If-None-Match") == tag:
@@ -62,9 +83,9 @@ class FixtureServer:
             def log_message(self, format: str, *args: object) -> None:  # noqa: A002
                 pass
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self._httpd.server_address[1]}"
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._httpd = ThreadingHTTPServer((host, 0), Handler)
+        self.url = f"http://{host}:{self._httpd.server_address[1]}"
+        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,), daemon=True)
         self._thread.start()
 
     def add(self, path: str, body: bytes | str, **kwargs: object) -> str:
@@ -87,7 +108,7 @@ def http_server() -> Iterator[FixtureServer]:
 
 @pytest.fixture
 def desk(tmp_path: Path) -> Iterator[Desk]:
-    with open_desk(f"sqlite:///{tmp_path / 'news.db'}", Settings()) as opened:
+    with open_desk(f"sqlite:///{tmp_path / 'news.db'}", LOCAL) as opened:
         yield opened
 
 
@@ -101,7 +122,7 @@ def demo_server() -> Iterator[DemoServer]:
 def demo_desk(demo_server: DemoServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
     """The whole demo corpus ingested once through the real fetch path."""
     path = tmp_path_factory.mktemp("demo") / "demo.db"
-    with open_desk(f"sqlite:///{path}", Settings()) as opened:
+    with open_desk(f"sqlite:///{path}", LOCAL) as opened:
         for url in demo_server.feed_urls:
             opened.add_source(url)
         report = opened.refresh()

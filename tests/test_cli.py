@@ -23,6 +23,7 @@ the city's transport office said.</p>
 def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
     monkeypatch.setenv("NEWSDESK_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
     monkeypatch.setenv("NEWSDESK_CONFIG", str(tmp_path / "absent.toml"))
+    monkeypatch.setenv("NEWSDESK_ALLOW_PRIVATE_ADDRESSES", "1")  # the fixture server is on 127.0.0.1
 
     def invoke(*args: str) -> tuple[int, str, str]:
         code = main(list(args))
