@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -16,8 +17,51 @@ from newsdesk.demo.server import DemoServer
 from newsdesk.settings import Settings
 
 FIXTURES = Path(__file__).parent / "fixtures"
+Handler = Callable[[BaseHTTPRequestHandler], None]
 # every test server listens on 127.0.0.1, which the SSRF guard refuses by default
 LOCAL = Settings(allow_private_addresses=True)
+
+
+def page(title: str, extra_head: str = "") -> str:
+    """An article page whose text is its own (so no two pages are copies of each other)."""
+    body = "".join(
+        f"<p>{title}: reporters at the harbour said on Tuesday that the council had met twice about it, "
+        f"and that a decision on point {n} would follow before the end of the month.</p>"
+        for n in range(1, 4)
+    )
+    return (
+        f"<!doctype html><html lang='en'><head><title>{title}</title>{extra_head}"
+        f"<meta property='og:site_name' content='Fixture Gazette'></head>"
+        f"<body><nav><a href='/'>Home</a></nav><article><h1>{title}</h1>{body}</article></body></html>"
+    )
+
+
+def rss(title: str, items: list[tuple[str, str]], extra: str = "", prolog: str = "") -> str:
+    """An RSS 2.0 feed; each item is (title, link) and carries only a teaser."""
+    entries = "".join(
+        f"<item><title>{t}</title><link>{link}</link><description>Teaser of {t}.</description></item>"
+        for t, link in items
+    )
+    return f'{prolog}<rss version="2.0"><channel><title>{title}</title>{extra}{entries}</channel></rss>'
+
+
+def streamed(status: int, chunks: Iterable[bytes], delay: float = 0.0, **headers: str) -> Handler:
+    """A route handler sending these headers ("_" in a name becomes "-"), then each chunk after a pause,
+    on a connection it closes at the end (so no Content-Length is needed)."""
+
+    def handle(request: BaseHTTPRequestHandler) -> None:
+        request.send_response(status)
+        for key, value in headers.items():
+            request.send_header(key.replace("_", "-"), value)
+        request.send_header("Connection", "close")
+        request.end_headers()
+        request.close_connection = True
+        for chunk in chunks:
+            time.sleep(delay)
+            request.wfile.write(chunk)
+            request.wfile.flush()
+
+    return handle
 
 
 @dataclass
@@ -29,7 +73,7 @@ class Route:
     content_type: str = "text/html; charset=utf-8"
     headers: dict[str, str] = field(default_factory=dict)
     etag: bool = False  # answer If-None-Match with 304
-    handler: Callable[[BaseHTTPRequestHandler], None] | None = None  # answers by itself (drips, endless bodies)
+    handler: Handler | None = None  # answers by itself (drips, endless bodies, answers that change)
 
 
 class FixtureServer:

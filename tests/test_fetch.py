@@ -17,7 +17,7 @@ from typing import Any
 import brotli
 import pytest
 
-from conftest import LOCAL, FixtureServer
+from conftest import LOCAL, FixtureServer, Handler, streamed
 from newsdesk.errors import FetchError
 from newsdesk.ingest.fetch import Fetcher, Response, retry_after_seconds
 from newsdesk.settings import Settings
@@ -31,19 +31,9 @@ def get(url: str, settings: Settings = LOCAL, **kwargs: Any) -> Response:
     return asyncio.run(run())
 
 
-def answer(status: int, body: bytes = b"", **headers: str) -> Callable[[BaseHTTPRequestHandler], None]:
-    """A route handler sending exactly these headers (no Content-Length unless given) and body, then closing."""
-
-    def handle(request: BaseHTTPRequestHandler) -> None:
-        request.send_response(status)
-        for key, value in headers.items():
-            request.send_header(key.replace("_", "-"), value)
-        request.send_header("Connection", "close")
-        request.end_headers()
-        request.wfile.write(body)
-        request.close_connection = True
-
-    return handle
+def answer(status: int, body: bytes = b"", **headers: str) -> Handler:
+    """A route handler sending exactly these headers (no Content-Length unless given) and body."""
+    return streamed(status, [body], **headers)
 
 
 def test_conditional_get_gives_304(http_server: FixtureServer) -> None:

@@ -7,8 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from newsdesk.errors import NewsdeskError, NotFoundError, SettingsError, StoreError
-from newsdesk.ingest.decoding import decode_text
-from newsdesk.ingest.discover import discover_feeds, looks_like_html
+from newsdesk.ingest.discover import feed_links
 from newsdesk.ingest.fetch import fetch_once
 from newsdesk.ingest.local import local_path, local_url
 from newsdesk.ingest.opml import export_opml, parse_opml
@@ -69,9 +68,7 @@ class Desk:
             reply = fetch_once(self.settings.replace(fetch_retries=0), url)
         except NewsdeskError:
             return None  # added as given: the next refresh will say what is wrong with it
-        if not looks_like_html(reply.body, reply.content_type):
-            return None
-        feeds = discover_feeds(decode_text(reply.body, reply.content_type), reply.url)
+        feeds = feed_links(reply)
         return feeds[0] if feeds else None
 
     def import_opml(self, body: bytes, name: str = "OPML file") -> tuple[int, int]:

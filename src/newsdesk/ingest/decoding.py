@@ -120,7 +120,10 @@ def decode_text(body: bytes, content_type: str = "") -> str:
             return body.decode(declared)
         except UnicodeDecodeError:
             pass
-    guess = charset_normalizer.from_bytes(body[:200_000]).best()
-    if guess is not None and guess.encoding:
-        return body.decode(guess.encoding, errors="replace")
-    return body.decode("cp1252", errors="replace")
+    guesses = charset_normalizer.from_bytes(body[:200_000])
+    best = guesses.best()
+    if best is None:
+        return body.decode("cp1252", errors="replace")
+    # on a tie (French text reads the same in cp1250 and cp1252) take the web's usual legacy charset
+    tied = {g.encoding for g in guesses if (g.chaos, g.coherence) == (best.chaos, best.coherence)}
+    return body.decode("cp1252" if "cp1252" in tied else best.encoding, errors="replace")

@@ -7,6 +7,9 @@ from urllib.parse import urljoin
 import lxml.html
 from lxml import etree
 
+from newsdesk.ingest.decoding import decode_text
+from newsdesk.ingest.fetch import Response
+
 FEED_TYPES = (
     "application/rss+xml",
     "application/atom+xml",
@@ -47,3 +50,10 @@ def looks_like_html(body: bytes, content_type: str) -> bool:
         return True
     head = body.lstrip()[:512].lower()
     return head.startswith(b"<!doctype html") or b"<html" in head
+
+
+def feed_links(reply: Response) -> list[str]:
+    """The feeds a fetched HTML page links; [] for anything else."""
+    if not looks_like_html(reply.body, reply.content_type):
+        return []
+    return discover_feeds(decode_text(reply.body, reply.content_type), reply.url)

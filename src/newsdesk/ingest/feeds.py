@@ -93,6 +93,9 @@ def parse_rss_atom(body: bytes, url: str, content_type: str = "") -> ParsedFeed:
     parsed = feedparser.parse(body, response_headers=headers)
     version = parsed.get("version", "")
     problem = parsed.get("bozo_exception") if parsed.get("bozo") else None
+    charset_note: tuple[str, ...] = ()
+    if isinstance(problem, feedparser.CharacterEncodingOverride):
+        charset_note = (f"its declared charset was wrong, read as {parsed.get('encoding')}",)
     if isinstance(problem, _ONLY_WARNINGS):
         problem = None  # charset and Content-Type doubts that feedparser resolved itself
     head = body.lstrip()[:512].lower()
@@ -123,7 +126,7 @@ def parse_rss_atom(body: bytes, url: str, content_type: str = "") -> ParsedFeed:
         )
     if problem is not None and not collected.entries:
         raise ParseError(f"{url}: not a valid feed ({_first_line(problem)})")
-    notes = collected.notes() + (("not well-formed XML, read leniently",) if problem is not None else ())
+    notes = collected.notes() + charset_note + (("not well-formed XML, read leniently",) if problem else ())
     feed = parsed.feed
     return ParsedFeed(
         title=plain(feed.get("title", "")),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from urllib.parse import urljoin
 
@@ -16,9 +17,11 @@ from newsdesk.ingest.urls import canonical_url
 from newsdesk.types import Page
 
 MIN_WORDS = 20  # less than this is a navigation stub or an error page, not an article
+_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")  # Chinese, Japanese
 MAX_ELEMENTS = 60_000  # past this (after scripts and styles go) extraction takes seconds: not an article page
 _NOISE = ("style", "noscript", "svg", "template", "iframe", "object", "canvas")
-_PARSER = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True)
+# huge_tree lifts libxml2's 10 MB buffer limit; the response size cap already bounds what reaches here
+_PARSER = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, huge_tree=True)
 
 
 def _date(value: str | None) -> datetime | None:
@@ -29,6 +32,11 @@ def _date(value: str | None) -> datetime | None:
     except ValueError:
         return None
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def _word_count(text: str) -> int:
+    """Words, counting two characters as a word in scripts written without spaces."""
+    return len(text.split()) + len(_UNSPACED.findall(text)) // 2
 
 
 def _parse(html: str, url: str) -> etree._Element:
@@ -77,7 +85,7 @@ def extract_page(body: bytes | str, url: str, content_type: str = "") -> Page:
     if doc is None or isinstance(doc, dict):
         raise ExtractError(f"{url}: no article text found on the page")
     text = (doc.text or "").strip()
-    if len(text.split()) < MIN_WORDS:
+    if _word_count(text) < MIN_WORDS:
         raise ExtractError(f"{url}: no article text found on the page")
     paragraphs = [p.strip() for p in text.splitlines() if p.strip()]
     title = (doc.title or "").strip()

@@ -14,8 +14,9 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from newsdesk.errors import FetchError, NewsdeskError
+from newsdesk.errors import FetchError, NewsdeskError, ParseError
 from newsdesk.ingest.articles import article_from_entry, article_from_page
+from newsdesk.ingest.discover import feed_links
 from newsdesk.ingest.entries import ParsedFeed
 from newsdesk.ingest.feeds import parse_feed
 from newsdesk.ingest.fetch import Fetcher
@@ -87,7 +88,13 @@ class Pass:
         kept = Harvest(etag=reply.etag or source.etag, last_modified=reply.last_modified or source.last_modified)
         if reply.not_modified:
             return kept
-        feed = await asyncio.to_thread(parse_feed, reply.body, reply.url, reply.content_type)
+        try:
+            feed = await asyncio.to_thread(parse_feed, reply.body, reply.url, reply.content_type)
+        except ParseError:
+            linked = feed_links(reply)
+            if linked:
+                raise ParseError(f"{source.url}: not a feed but a page that links the feed {linked[0]}") from None
+            raise
         if feed.sitemaps:
             feed = await self._read_children(feed, kept.notes)
         kept.title = feed.title or None
