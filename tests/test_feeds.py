@@ -12,6 +12,7 @@ from newsdesk.ingest.feeds import parse_feed
 
 FEEDS = Path(__file__).parent / "fixtures" / "feeds"
 FORMATS = [
+    ("rss090.rdf", ""),  # RSS 0.90 (RDF, Netscape's namespace)
     ("rss091.xml", ""),  # RSS 0.91 with the Netscape DOCTYPE, ISO-8859-1
     ("rss092.xml", ""),  # RSS 0.92 with an image enclosure
     ("rss10.rdf", ""),  # RSS 1.0 (RDF) with dc: dates and content:encoded full text, sy:updatePeriod

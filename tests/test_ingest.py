@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import LOCAL, FixtureServer, page, rss
+from conftest import FIXTURES, LOCAL, FixtureServer, page, rss
 from newsdesk import Desk, open_desk
 from newsdesk.ingest.poll import MAX_NEW_PER_PASS
 from newsdesk.ingest.schedule import observed_gap_minutes, poll_interval, retry_at, should_disable
@@ -227,3 +227,23 @@ def test_refresh_forever_command_runs_until_interrupted(tmp_path: Path, http_ser
         _, errors = process.communicate(timeout=20)
     assert "1 sources, 1 new articles (0 copies)" in "".join(lines)
     assert process.returncode == 130 and "Traceback" not in errors
+
+
+FORMATS = ["rss090.rdf", "rss091.xml", "rss092.xml", "rss10.rdf", "rss.xml", "rss20_full.xml", "atom.xml"]
+FORMATS += ["atom_lang.xml", "feed.json", "jsonfeed10.json", "news_sitemap.xml"]
+
+
+@pytest.mark.parametrize("name", FORMATS)
+def test_every_format_through_a_real_refresh(local_desk: Desk, http_server: FixtureServer, name: str) -> None:
+    from newsdesk.ingest.feeds import parse_feed
+
+    body = (FIXTURES / "feeds" / name).read_text().replace("http://example.test", http_server.url)
+    entries = parse_feed(body.encode(), http_server.url + "/feed").entries
+    for n, entry in enumerate(entries):
+        http_server.add(entry.url.removeprefix(http_server.url), page(f"Page {n} of {name}"))
+    local_desk.add_source(http_server.add("/feed", body, content_type="application/octet-stream"))
+    report = local_desk.refresh()
+    assert not report.failed and report.new_articles == len(entries) > 0
+    for entry in entries:
+        stored = local_desk.store.get_article(article_id(entry.url))
+        assert not stored.partial and stored.title == entry.title
