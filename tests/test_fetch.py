@@ -218,3 +218,22 @@ def test_global_and_per_host_limits(http_server: FixtureServer) -> None:
     peaks.clear()
     run(LOCAL.replace(fetch_concurrency=3, fetch_per_host=4))
     assert peaks["all"] == 3 and max(peaks["127.0.0.1"], peaks["localhost"]) >= 2  # now the global limit bites
+
+
+def test_a_host_that_asked_us_to_wait_is_left_alone_for_the_pass(http_server: FixtureServer) -> None:
+    for n in range(4):
+        http_server.add(f"/busy{n}", b"", handler=answer(429, b"", Retry_After="600", Content_Length="0"))
+
+    async def run() -> list[str]:
+        async with Fetcher(LOCAL) as fetcher:
+            errors = []
+            for n in range(4):
+                try:
+                    await fetcher.get(f"{http_server.url}/busy{n}")
+                except FetchError as exc:
+                    errors.append(str(exc))
+            return errors
+
+    errors = asyncio.run(run())
+    assert "HTTP 429" in errors[0] and all("asked us to wait" in e for e in errors[1:])
+    assert [path for path, _ in http_server.hits if path.startswith("/busy")] == ["/busy0"]

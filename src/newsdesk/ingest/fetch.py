@@ -98,6 +98,7 @@ class Fetcher:
             lambda: asyncio.Semaphore(settings.fetch_per_host)
         )
         self._robots = RobotsPolicy(settings.user_agent, self._robots_txt)
+        self._paused: dict[str, float] = {}  # host -> loop time until which it asked us (Retry-After) to wait
         self.requests = 0  # requests sent (robots.txt and retries included), for reports and benchmarks
 
     async def __aenter__(self) -> Fetcher:
@@ -112,6 +113,10 @@ class Fetcher:
         """GET a URL politely; raises FetchError (with status and retry_after when known) on any failure."""
         if not url.startswith(("http://", "https://")):
             raise FetchError(f"{url}: only http and https URLs can be fetched")
+        host = (urlsplit(url).hostname or "").lower()
+        wait = self._paused.get(host, 0.0) - asyncio.get_running_loop().time()
+        if wait > 0:  # the host said to come back later: do not ask it again in this pass
+            raise FetchError(f"{url}: the host asked us to wait {wait:.0f} s more (Retry-After)", retry_after=wait)
         try:
             allowed = await self._robots.allowed(url)
         except FetchError as exc:
@@ -130,6 +135,8 @@ class Fetcher:
             except _RetryLaterError as later:
                 wait = later.wait if later.wait is not None else 0.5 * 2**attempt
                 if attempt >= self.settings.fetch_retries or wait > self.settings.fetch_timeout:
+                    if later.wait is not None:
+                        self._paused[host] = asyncio.get_running_loop().time() + later.wait
                     asked = f" (asked to retry after {later.wait:.0f} s)" if later.wait is not None else ""
                     raise FetchError(f"{url}: {later}{asked}", status=later.status, retry_after=later.wait) from None
             attempt += 1
