@@ -72,6 +72,44 @@ def test_sources_lifecycle(store: Store) -> None:
         store.get_source(source.id)
 
 
+def test_source_kind_schedule_and_health(store: Store) -> None:
+    page = store.add_source("http://outlet.test/one-article", T0, kind="page")
+    assert (page.kind, page.disabled, page.next_attempt_at, page.interval_minutes) == ("page", False, None, None)
+    feed = store.add_source("http://feeds.test/b.xml", T0)
+    assert feed.kind == "feed"
+    later = T0 + timedelta(minutes=45)
+    store.record_fetch(
+        feed.id,
+        FetchOutcome(T0, ok=True, next_attempt_at=later, interval_minutes=45, warning="1 repeated item skipped"),
+    )
+    healthy = store.get_source(feed.id)
+    assert (healthy.next_attempt_at, healthy.interval_minutes) == (later, 45)
+    assert healthy.last_warning == "1 repeated item skipped"
+    store.record_fetch(feed.id, FetchOutcome(later, ok=True, next_attempt_at=later + timedelta(minutes=45)))
+    assert store.get_source(feed.id).interval_minutes == 45  # an attempt that learnt nothing keeps the interval
+    assert store.get_source(feed.id).last_warning is None
+    store.record_fetch(
+        feed.id, FetchOutcome(later, ok=False, error="HTTP 503", next_attempt_at=later + timedelta(hours=2))
+    )
+    store.record_fetch(feed.id, FetchOutcome(later, ok=False, error="HTTP 410 Gone", disable=True))
+    gone = store.get_source(feed.id)
+    assert (gone.disabled, gone.consecutive_failures, gone.last_error) == (True, 2, "HTTP 410 Gone")
+    assert gone.interval_minutes == 45 and store.get_source(page.id).disabled is False
+    again = store.enable_source(feed.id)
+    assert (again.disabled, again.consecutive_failures, again.next_attempt_at) == (False, 0, None)
+    with pytest.raises(NotFoundError):
+        store.enable_source(9999)
+
+
+def test_article_update_time_and_image_are_kept(store: Store) -> None:
+    store.add_article(
+        NewArticle(article(7, updated=T0 + timedelta(hours=9), image_url="http://outlet.test/7.jpg"), None, "m")
+    )
+    stored = store.get_article("art7")
+    assert (stored.updated, stored.image_url) == (T0 + timedelta(hours=9), "http://outlet.test/7.jpg")
+    assert store.get_article("art7").updated.tzinfo is not None  # type: ignore[union-attr]
+
+
 def test_add_article_is_idempotent_and_keeps_vector(store: Store) -> None:
     assert store.add_article(NewArticle(article(1), unit(1, 0), "m", ["body", "article"]))
     assert not store.add_article(NewArticle(article(1, title="changed"), unit(0, 1), "m", ["body"]))

@@ -26,12 +26,21 @@ class Settings:
     # storage
     database_url: str = ""  # sqlite:///path.db (default: newsdesk.db in the data folder)
     # fetching
-    user_agent: str = "newsdesk/0.1 (self-hosted news desk)"  # sent with every request
+    user_agent: str = "newsdesk/0.1 (self-hosted news desk)"  # sent with every request (robots.txt name: newsdesk)
     fetch_timeout: float = 15.0  # seconds for connect and for each read
-    max_response_bytes: int = 5_000_000  # larger responses are refused
-    fetch_concurrency: int = 8  # pages fetched at once in one refresh pass
-    refresh_interval_minutes: int = 30  # a source is due again after this long
-    fetch_full_text: bool = True  # fetch each article page and extract its text
+    fetch_deadline: float = 60.0  # seconds a whole response may take (stops servers that drip bytes)
+    max_response_bytes: int = 16_000_000  # larger responses (after decompression) are refused
+    fetch_concurrency: int = 8  # requests at once in one refresh pass, over all hosts
+    fetch_per_host: int = 2  # requests at once to any one host
+    fetch_max_redirects: int = 5  # redirects followed before giving up
+    fetch_retries: int = 2  # retries after 429 or 5xx (with back-off, honouring Retry-After)
+    fetch_full_text: bool = True  # fetch the page of each teaser item and extract its text
+    allow_private_addresses: bool = False  # fetch from loopback, private and link-local addresses (tests, intranets)
+    # scheduling and source health
+    refresh_interval_minutes: int = 30  # polling interval of a source whose feed gives no hint
+    refresh_min_minutes: int = 15  # no source is polled more often than this
+    refresh_max_minutes: int = 720  # every source is polled at least this often
+    disable_after_failures: int = 10  # a source failing this many times in a row is disabled
     # story engine
     embedder: str = "static"  # registered embedder name
     cluster_threshold: float = 0.4  # min combined similarity of an article to a story to join it
@@ -92,6 +101,10 @@ def _checked(settings: Settings) -> Settings:
         value = getattr(settings, f.name)
         if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
             raise SettingsError(f"setting {f.name}: must not be negative (got {value})")
+    if settings.fetch_concurrency < 1 or settings.fetch_per_host < 1:
+        raise SettingsError("settings fetch_concurrency/fetch_per_host: need at least 1")
+    if not 0 < settings.refresh_min_minutes <= settings.refresh_max_minutes:
+        raise SettingsError("settings refresh_min_minutes/refresh_max_minutes: need 0 < min <= max")
     if not 0 < settings.standfirst_min_words <= settings.standfirst_max_words:
         raise SettingsError("settings standfirst_min_words/standfirst_max_words: need 0 < min <= max")
     if settings.writer not in {"extractive", "llm"}:

@@ -23,6 +23,10 @@ class FetchOutcome:
     etag: str | None = None  # new ETag to send next time
     last_modified: str | None = None  # new Last-Modified to send next time
     new_articles: int = 0  # articles stored by this attempt
+    next_attempt_at: datetime | None = None  # when the source is due again (None: at once)
+    interval_minutes: int | None = None  # the source's polling interval learnt from this fetch, if any
+    warning: str | None = None  # one-line note when ok but something was skipped or kept partial
+    disable: bool = False  # True to disable the source (too many failures, or gone for good)
 
 
 @dataclass(frozen=True)
@@ -79,8 +83,8 @@ class Store(Protocol):
         """Release the connection."""
 
     # sources
-    def add_source(self, url: str, added_at: datetime) -> Source:
-        """Add a feed; raises StoreError when the URL is already a source."""
+    def add_source(self, url: str, added_at: datetime, kind: str = "feed") -> Source:
+        """Add a source of a kind ("feed", "page", "local"); raises StoreError when the URL is already one."""
 
     def get_source(self, source_id: int) -> Source:
         """One source; raises NotFoundError."""
@@ -95,7 +99,10 @@ class Store(Protocol):
         """Forget a source; its articles stay."""
 
     def record_fetch(self, source_id: int, outcome: FetchOutcome) -> None:
-        """Record the result of a fetch attempt on the source (health, validators, counts)."""
+        """Record the result of a fetch attempt on the source (health, validators, counts, next attempt)."""
+
+    def enable_source(self, source_id: int) -> Source:
+        """Re-enable a source: clears its disabled flag and failure count, and makes it due at once."""
 
     # articles
     def has_article(self, article_id: str) -> bool:

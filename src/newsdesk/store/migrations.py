@@ -122,4 +122,14 @@ SQLITE_MIGRATIONS: tuple[str, ...] = (
     );
     ALTER TABLE related ADD COLUMN via TEXT NOT NULL DEFAULT ''
     """,
+    # 5: source kinds, scheduling and health; article update time and image
+    """
+    ALTER TABLE sources ADD COLUMN kind TEXT NOT NULL DEFAULT 'feed';
+    ALTER TABLE sources ADD COLUMN next_attempt_at TEXT;
+    ALTER TABLE sources ADD COLUMN interval_minutes INTEGER;
+    ALTER TABLE sources ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE sources ADD COLUMN last_warning TEXT;
+    ALTER TABLE articles ADD COLUMN updated TEXT;
+    ALTER TABLE articles ADD COLUMN image_url TEXT;
+    """,
 )

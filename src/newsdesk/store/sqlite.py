@@ -104,13 +104,20 @@ class SQLiteStore(LinkingTables):
             last_error=row["last_error"],
             consecutive_failures=row["consecutive_failures"],
             articles_seen=row["articles_seen"],
+            kind=row["kind"],
+            next_attempt_at=decode_time(row["next_attempt_at"]),
+            interval_minutes=row["interval_minutes"],
+            disabled=bool(row["disabled"]),
+            last_warning=row["last_warning"],
         )
 
-    def add_source(self, url: str, added_at: datetime) -> Source:
+    def add_source(self, url: str, added_at: datetime, kind: str = "feed") -> Source:
         if self.find_source(url) is not None:
             raise StoreError(f"{url} is already a source")
         with self._tx() as db:
-            cursor = db.execute("INSERT INTO sources (url, added_at) VALUES (?, ?)", (url, encode_time(added_at)))
+            cursor = db.execute(
+                "INSERT INTO sources (url, added_at, kind) VALUES (?, ?, ?)", (url, encode_time(added_at), kind)
+            )
             source_id = cursor.lastrowid
         assert source_id is not None
         return self.get_source(source_id)
@@ -135,20 +142,43 @@ class SQLiteStore(LinkingTables):
 
     def record_fetch(self, source_id: int, outcome: FetchOutcome) -> None:
         when = encode_time(outcome.attempted_at)
+        due = encode_time(outcome.next_attempt_at)
         with self._tx() as db:
             if outcome.ok:
                 db.execute(
                     """UPDATE sources SET last_attempt_at = ?, last_success_at = ?, last_error = NULL,
                        consecutive_failures = 0, etag = ?, last_modified = ?,
-                       title = COALESCE(?, title), articles_seen = articles_seen + ? WHERE id = ?""",
-                    (when, when, outcome.etag, outcome.last_modified, outcome.title, outcome.new_articles, source_id),
+                       title = COALESCE(?, title), articles_seen = articles_seen + ?, next_attempt_at = ?,
+                       interval_minutes = COALESCE(?, interval_minutes), last_warning = ? WHERE id = ?""",
+                    (
+                        when,
+                        when,
+                        outcome.etag,
+                        outcome.last_modified,
+                        outcome.title,
+                        outcome.new_articles,
+                        due,
+                        outcome.interval_minutes,
+                        outcome.warning,
+                        source_id,
+                    ),
                 )
             else:
                 db.execute(
                     """UPDATE sources SET last_attempt_at = ?, last_error = ?,
-                       consecutive_failures = consecutive_failures + 1 WHERE id = ?""",
-                    (when, outcome.error, source_id),
+                       consecutive_failures = consecutive_failures + 1, next_attempt_at = ?,
+                       disabled = CASE WHEN ? THEN 1 ELSE disabled END WHERE id = ?""",
+                    (when, outcome.error, due, int(outcome.disable), source_id),
                 )
+
+    def enable_source(self, source_id: int) -> Source:
+        self.get_source(source_id)
+        with self._tx() as db:
+            db.execute(
+                "UPDATE sources SET disabled = 0, consecutive_failures = 0, next_attempt_at = NULL WHERE id = ?",
+                (source_id,),
+            )
+        return self.get_source(source_id)
 
     # -- articles -------------------------------------------------------------
     @staticmethod
@@ -169,6 +199,8 @@ class SQLiteStore(LinkingTables):
             story_id=row["story_id"],
             partial=bool(row["partial"]),
             fetched_at=decode_time(row["fetched_at"]),
+            updated=decode_time(row["updated"]),
+            image_url=row["image_url"],
         )
 
     def has_article(self, article_id: str) -> bool:
@@ -194,8 +226,8 @@ class SQLiteStore(LinkingTables):
                 return False
             db.execute(
                 """INSERT INTO articles (id, url, source_id, outlet, title, text, published, author, section,
-                   language, content_hash, copy_of, story_id, partial, fetched_at)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                   language, content_hash, copy_of, story_id, partial, fetched_at, updated, image_url)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 (
                     article.id,
                     article.url,
@@ -212,6 +244,8 @@ class SQLiteStore(LinkingTables):
                     article.story_id,
                     int(article.partial),
                     encode_time(article.fetched_at),
+                    encode_time(article.updated),
+                    article.image_url,
                 ),
             )
             if vector is not None:
