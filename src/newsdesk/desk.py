@@ -2,12 +2,31 @@
 
 from __future__ import annotations
 
-from newsdesk.errors import NotFoundError, SettingsError
+from dataclasses import replace
+from datetime import datetime
+
+from newsdesk.errors import NotFoundError, SettingsError, StoreError
+from newsdesk.ingest.opml import parse_opml
 from newsdesk.pipeline import Progress, now, refresh
+from newsdesk.publish.meaning import MeaningIndex
+from newsdesk.publish.ranking import fuse, rank_top
+from newsdesk.publish.slugs import slugify
 from newsdesk.settings import Settings, load_settings
 from newsdesk.store import Store, open_store
 from newsdesk.stories.embed import Embedder, get_embedder
-from newsdesk.types import Article, RefreshReport, Source, Story
+from newsdesk.types import (
+    Article,
+    EntitySummary,
+    RefreshReport,
+    SearchResult,
+    Source,
+    Story,
+    StoryFilter,
+    StorySummary,
+    TopicSummary,
+)
+
+TOP_POOL = 300  # the home page ranks this many freshest stories by outlets and freshness
 
 
 class Desk:
@@ -17,6 +36,7 @@ class Desk:
         self.store = store
         self.settings = settings
         self._embedder: Embedder | None = None
+        self._meaning = MeaningIndex(store.story_candidates)
 
     @property
     def embedder(self) -> Embedder:
@@ -83,6 +103,106 @@ class Desk:
     def coverage(self, story_id: str) -> list[Article]:
         """A story's articles, oldest first (copies included, marked by copy_of)."""
         return self.store.articles_of_story(story_id)
+
+    # publishing
+    def top_stories(self, limit: int = 30, offset: int = 0, topic: str = "") -> list[StorySummary]:
+        """Top stories (of a topic): the freshest ranked by outlets covering them, halved per half-life of age."""
+        pool = self.store.latest_stories(StoryFilter(topic=topic), max(TOP_POOL, offset + limit))
+        if not pool:
+            return []
+        ranked = rank_top(pool, max(now(), pool[0].updated_at), self.settings.top_half_life_hours)
+        return ranked[offset : offset + limit]
+
+    def latest(
+        self, filters: StoryFilter | None = None, limit: int = 30, before: tuple[datetime, str] | None = None
+    ) -> list[StorySummary]:
+        """Written stories that pass the filters, freshest first; `before` pages on (updated_at, id)."""
+        return self.store.latest_stories(self._resolved(filters or StoryFilter()), limit, before)
+
+    def summaries(self, story_ids: list[str]) -> list[StorySummary]:
+        """These stories (those that exist and are written), in the order given."""
+        found = {s.id: s for s in self.store.latest_stories(StoryFilter(story_ids=tuple(story_ids)), len(story_ids))}
+        return [found[i] for i in story_ids if i in found]
+
+    def topics(self) -> list[TopicSummary]:
+        """Topics with written stories, by name."""
+        return [TopicSummary(name, slugify(name), count) for name, count in self.store.topic_counts().items()]
+
+    def topic(self, slug: str) -> TopicSummary:
+        """A topic by its slug."""
+        for topic in self.topics():
+            if topic.slug == slug:
+                return topic
+        raise NotFoundError(f"no topic {slug}")
+
+    def entities(self, limit: int = 200) -> list[EntitySummary]:
+        """Entities named in stories, most stories first ([] until the linking stage stores entities)."""
+        return []
+
+    def entity(self, slug: str) -> EntitySummary:
+        """An entity by its slug (none until the linking stage stores entities)."""
+        found = [e for e in self.entities(limit=100_000) if e.slug == slug]
+        if not found:
+            raise NotFoundError(f"no entity {slug}")
+        return found[0]
+
+    def entity_story_ids(self, slug: str) -> list[str]:
+        """Ids of the stories naming an entity ([] until the linking stage stores entities)."""
+        return []
+
+    def story_entities(self, story_id: str) -> list[EntitySummary]:
+        """Entities a story names ([] until the linking stage stores entities)."""
+        return []
+
+    def outlets(self) -> list[str]:
+        """Every outlet with a stored article."""
+        return self.store.outlet_names()
+
+    def search(
+        self, query: str, filters: StoryFilter | None = None, limit: int = 20, offset: int = 0
+    ) -> list[SearchResult]:
+        """Stories matching a query by wording (full text) and by meaning (embeddings), in one ranking."""
+        if not query.strip():
+            return []
+        filters = self._resolved(filters or StoryFilter())
+        pool = min(max(4 * (offset + limit), 50), 500)
+        text_hits = self.store.search_stories(query, filters, pool)
+        close = self._meaning.nearest(self.embedder.embed([query])[0], pool, self.settings.search_meaning_floor)
+        kept = {s.id for s in self.store.latest_stories(self._narrowed(filters, [i for i, _ in close]), pool)}
+        meaning_ids = [story_id for story_id, _ in close if story_id in kept]
+        fused = fuse([[h.story_id for h in text_hits], meaning_ids])[offset : offset + limit]
+        snippets = {h.story_id: h.snippet for h in text_hits}
+        stories = {s.id: s for s in self.summaries([story_id for story_id, _ in fused])}
+        return [
+            SearchResult(stories[i], snippets.get(i, ""), score, i in snippets, i in kept)
+            for i, score in fused
+            if i in stories
+        ]
+
+    def import_opml(self, text: str | bytes) -> list[Source]:
+        """Add every feed of an OPML document that is not a source yet; returns the sources added."""
+        added = []
+        for url in parse_opml(text):
+            if self.store.find_source(url) is None:
+                try:
+                    added.append(self.add_source(url))
+                except (SettingsError, StoreError):
+                    continue  # a URL we cannot poll is skipped, the rest of the list goes on
+        return added
+
+    def _resolved(self, filters: StoryFilter) -> StoryFilter:
+        """The filters with an entity turned into the ids of its stories."""
+        if not filters.entity:
+            return filters
+        return replace(self._narrowed(filters, self.entity_story_ids(filters.entity)), entity="")
+
+    @staticmethod
+    def _narrowed(filters: StoryFilter, story_ids: list[str]) -> StoryFilter:
+        """The filters, further kept to these story ids."""
+        if filters.story_ids is not None:
+            allowed = set(filters.story_ids)
+            story_ids = [i for i in story_ids if i in allowed]
+        return replace(filters, story_ids=tuple(story_ids))
 
 
 def open_desk(database_url: str | None = None, settings: Settings | None = None) -> Desk:

@@ -9,7 +9,7 @@ from typing import Protocol
 
 import numpy as np
 
-from newsdesk.types import Article, RelatedStory, Source, Story, Writing
+from newsdesk.types import Article, RelatedStory, SearchHit, Source, Story, StoryFilter, StorySummary, Writing
 
 
 @dataclass(frozen=True)
@@ -155,3 +155,23 @@ class Store(Protocol):
 
     def all_story_centroids(self) -> dict[str, np.ndarray]:
         """Every story's centroid, for linking."""
+
+    # publishing
+    def latest_stories(
+        self, filters: StoryFilter, limit: int, before: tuple[datetime, str] | None = None
+    ) -> list[StorySummary]:
+        """Written stories that pass `filters`, freshest first (updated_at, then id, both descending).
+
+        `before` is the (updated_at, id) of the last story of the previous page: keyset paging.
+        `filters.entity` is not read here: the Desk turns it into `filters.story_ids`."""
+
+    def search_stories(self, query: str, filters: StoryFilter, limit: int, offset: int = 0) -> list[SearchHit]:
+        """Written stories whose headline, standfirst, briefing or article titles hold the words of `query`,
+        most relevant first, each with a snippet marking the matches. Reader input is never query syntax.
+        When no story holds every word, stories holding any of them."""
+
+    def topic_counts(self) -> dict[str, int]:
+        """Written stories per topic (topics with none are left out)."""
+
+    def outlet_names(self) -> list[str]:
+        """Every outlet with a stored article, by name."""

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from newsdesk.desk import Desk
-from newsdesk.errors import NotFoundError
-from newsdesk.types import Article, Sentence, Story
+from newsdesk.types import Article, Sentence, Story, StorySummary
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,15 @@ class CitedSentence:
 
 
 @dataclass(frozen=True)
+class TimelineDay:
+    """One day in the life of a story: the outlets that first reported on it that day."""
+
+    day: date  # the day (UTC)
+    items: tuple[CoverageItem, ...]  # coverage entries first published that day
+    first: bool  # the story broke that day
+
+
+@dataclass(frozen=True)
 class StoryPage:
     """Everything the story page shows."""
 
@@ -34,8 +43,9 @@ class StoryPage:
     standfirst: tuple[CitedSentence, ...]  # standfirst sentences with citations
     sections: tuple[tuple[str, tuple[CitedSentence, ...]], ...]  # (heading, sentences)
     coverage: tuple[CoverageItem, ...]  # originals in order, copies folded
-    related: tuple[Story, ...]  # related stories, ranked
+    related: tuple[StorySummary, ...]  # related stories, ranked
     related_labels: tuple[str, ...]  # why each related story is there
+    timeline: tuple[TimelineDay, ...] = ()  # how the story grew, day by day
 
 
 def coverage_items(articles: list[Article]) -> list[CoverageItem]:
@@ -45,6 +55,14 @@ def coverage_items(articles: list[Article]) -> list[CoverageItem]:
         CoverageItem(number, article, tuple(c for c in articles if c.copy_of == article.id))
         for number, article in enumerate(originals, start=1)
     ]
+
+
+def timeline(coverage: list[CoverageItem]) -> tuple[TimelineDay, ...]:
+    """Coverage grouped by the day each original was published, oldest day first."""
+    days: dict[date, list[CoverageItem]] = {}
+    for item in coverage:
+        days.setdefault(item.article.published.date(), []).append(item)
+    return tuple(TimelineDay(day, tuple(items), n == 0) for n, (day, items) in enumerate(sorted(days.items())))
 
 
 def story_page(desk: Desk, story_id: str) -> StoryPage:
@@ -64,14 +82,9 @@ def story_page(desk: Desk, story_id: str) -> StoryPage:
         )
 
     writing = story.writing
-    related: list[Story] = []
-    labels: list[str] = []
-    for entry in story.related:
-        try:
-            related.append(desk.story(entry.story_id))
-            labels.append(entry.label)
-        except NotFoundError:
-            continue
+    found = {s.id: s for s in desk.summaries([entry.story_id for entry in story.related])}
+    related = [found[entry.story_id] for entry in story.related if entry.story_id in found]
+    labels = [entry.label for entry in story.related if entry.story_id in found]
     return StoryPage(
         story=story,
         standfirst=cite(writing.standfirst) if writing else (),
@@ -79,4 +92,5 @@ def story_page(desk: Desk, story_id: str) -> StoryPage:
         coverage=tuple(coverage),
         related=tuple(related),
         related_labels=tuple(labels),
+        timeline=timeline(coverage),
     )
