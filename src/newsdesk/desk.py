@@ -110,7 +110,9 @@ class Desk:
         pool = self.store.latest_stories(StoryFilter(topic=topic), max(TOP_POOL, offset + limit))
         if not pool:
             return []
-        ranked = rank_top(pool, max(now(), pool[0].updated_at), self.settings.top_half_life_hours)
+        ranked = rank_top(
+            pool, pool[0].updated_at, self.settings.top_half_life_hours
+        )  # the order is the same at any time
         return ranked[offset : offset + limit]
 
     def latest(

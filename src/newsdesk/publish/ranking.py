@@ -18,7 +18,8 @@ def rank_top(stories: Sequence[StorySummary], at: datetime, half_life_hours: flo
 
     def key(story: StorySummary) -> tuple[float, float, str]:
         age = (at - story.updated_at).total_seconds() / 3600
-        return (-top_score(story.outlet_count, age, half_life_hours), -story.updated_at.timestamp(), story.id)
+        score = round(top_score(story.outlet_count, age, half_life_hours), 9)  # equal weights tie exactly
+        return (-score, -story.updated_at.timestamp(), story.id)
 
     return sorted(stories, key=key)
 

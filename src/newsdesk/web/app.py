@@ -83,7 +83,7 @@ def create_app(desk: Desk) -> FastAPI:
 
     @app.exception_handler(Exception)
     def crash(request: Request, exc: Exception) -> Response:
-        log.exception("unexpected error on %s", request.url.path)  # the trace stays in the server's log
+        log.error("unexpected error on %s", request.url.path, exc_info=exc)  # the trace stays in the log
         return error(request, 500, MESSAGES[500])
 
     @app.get("/theme.css", include_in_schema=False)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse
 from starlette.responses import Response
@@ -26,9 +28,10 @@ SEARCH_PAGE = 20  # results per search page
 MAX_SEARCH_PAGE = 25  # deeper search pages are refused: nobody reads them, crawlers do
 
 
-def feed_links(base: str) -> dict[str, str]:
+def feed_links(base: str, query: dict[str, str] | None = None) -> dict[str, str]:
     """The three feed formats of a page whose feeds live under `base` (e.g. "/topic/world/")."""
-    return {"RSS": f"{base}feed.rss", "Atom": f"{base}feed.atom", "JSON Feed": f"{base}feed.json"}
+    tail = "?" + urlencode(query) if query else ""
+    return {"RSS": f"{base}feed.rss{tail}", "Atom": f"{base}feed.atom{tail}", "JSON Feed": f"{base}feed.json{tail}"}
 
 
 def page_routes(site: Site) -> APIRouter:
@@ -101,7 +104,7 @@ def page_routes(site: Site) -> APIRouter:
             "has_next": len(results) > SEARCH_PAGE and page < MAX_SEARCH_PAGE,
             "topics": site.topics(),
             "outlets": desk.outlets(),
-            "feeds": feed_links("/search/") if q else {},
+            "feeds": feed_links("/search/", {"q": q, **params.as_query()}) if q else {},
         }
         return site.render(request, "search.html", context)
 
