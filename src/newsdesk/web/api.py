@@ -53,7 +53,7 @@ WRITE_ERRORS: dict[int | str, dict[str, object]] = {
     409: {"model": ErrorReply, "description": "it exists already"},
 }
 Limit = Query(20, ge=1, le=100, description="items per page")
-Cursor = Query(None, max_length=200, description="next_cursor of the previous page")
+Cursor = Query(None, max_length=200, pattern=r"^[A-Za-z0-9_-]+$", description="next_cursor of the previous page")
 
 
 def _json(request: Request, document: BaseModel, last_modified: datetime | None = None) -> Response:

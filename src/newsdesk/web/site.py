@@ -177,12 +177,15 @@ class FilterParams:
         return {key: value for key, value in query.items() if value}
 
 
+_DATE = r"^(\d{4}-\d{2}-\d{2})?$"  # a date, or nothing
+
+
 def filter_params(
     topic: str = Query("", max_length=100, description="topic slug, e.g. world"),
     entity: str = Query("", max_length=100, description="entity slug"),
     outlet: str = Query("", max_length=200, description="outlet name"),
-    since: str = Query("", max_length=10, alias="from", description="updated on or after, YYYY-MM-DD"),
-    until: str = Query("", max_length=10, alias="to", description="updated on or before, YYYY-MM-DD"),
+    since: str = Query("", max_length=10, alias="from", description="updated on or after, YYYY-MM-DD", pattern=_DATE),
+    until: str = Query("", max_length=10, alias="to", description="updated on or before, YYYY-MM-DD", pattern=_DATE),
 ) -> FilterParams:
     """The filter parameters of a request (a FastAPI dependency)."""
     return FilterParams(topic, entity, outlet, since, until)
