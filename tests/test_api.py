@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 import schemathesis
-from schemathesis.checks import positive_data_acceptance
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from openapi_spec_validator import validate
+from schemathesis.checks import positive_data_acceptance
 
 from newsdesk import Desk, open_desk
 from newsdesk.settings import Settings
@@ -77,7 +77,7 @@ def test_story_detail_has_briefing_coverage_and_related(client: TestClient, demo
     story = max(demo_desk.stories(limit=100), key=lambda s: s.outlet_count)
     detail = client.get(f"/api/stories/{story.id}").json()
     assert detail["headline"] == story.headline and detail["standfirst"] == story.standfirst
-    assert [s["heading"] for s in detail["briefing"]][0] == "Introduction"
+    assert next(s["heading"] for s in detail["briefing"]) == "Introduction"
     numbers = {c["number"] for c in detail["coverage"]}
     cited = {n for section in detail["briefing"] for s in section["sentences"] for n in s["sources"]}
     assert cited and cited <= numbers
