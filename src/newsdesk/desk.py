@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from newsdesk.errors import NotFoundError, SettingsError, StoreError
 from newsdesk.ingest.opml import parse_opml
@@ -26,7 +27,9 @@ from newsdesk.types import (
     TopicSummary,
 )
 
-TOP_POOL = 300  # the home page ranks this many freshest stories by outlets and freshness
+TOPICS_TTL = 30.0  # seconds topic counts are reused: counting is a scan of every story
+TOP_WINDOW = 3  # the home page ranks the stories of the last this many half-lives (older ones weigh < 1/8)
+TOP_POOL = 1000  # and at most this many of them
 
 
 class Desk:
@@ -37,6 +40,7 @@ class Desk:
         self.settings = settings
         self._embedder: Embedder | None = None
         self._meaning = MeaningIndex(store.story_candidates)
+        self._topics: tuple[float, list[TopicSummary]] = (-TOPICS_TTL, [])
 
     @property
     def embedder(self) -> Embedder:
@@ -106,10 +110,14 @@ class Desk:
 
     # publishing
     def top_stories(self, limit: int = 30, offset: int = 0, topic: str = "") -> list[StorySummary]:
-        """Top stories (of a topic): the freshest ranked by outlets covering them, halved per half-life of age."""
-        pool = self.store.latest_stories(StoryFilter(topic=topic), max(TOP_POOL, offset + limit))
-        if not pool:
+        """Top stories (of a topic): recent ones ranked by the outlets covering them, halved per half-life of age."""
+        newest = self.store.latest_stories(StoryFilter(topic=topic), 1)
+        if not newest:
             return []
+        since = newest[0].updated_at - timedelta(hours=TOP_WINDOW * self.settings.top_half_life_hours)
+        pool = self.store.latest_stories(StoryFilter(topic=topic, since=since), TOP_POOL)
+        if len(pool) < 2 * (offset + limit):  # a quiet spell: rank older stories too
+            pool = self.store.latest_stories(StoryFilter(topic=topic), max(TOP_POOL // 4, 2 * (offset + limit)))
         ranked = rank_top(
             pool, pool[0].updated_at, self.settings.top_half_life_hours
         )  # the order is the same at any time
@@ -127,8 +135,12 @@ class Desk:
         return [found[i] for i in story_ids if i in found]
 
     def topics(self) -> list[TopicSummary]:
-        """Topics with written stories, by name."""
-        return [TopicSummary(name, slugify(name), count) for name, count in self.store.topic_counts().items()]
+        """Topics with written stories, by name (counted at most every TOPICS_TTL seconds)."""
+        counted_at, topics = self._topics
+        if time.monotonic() - counted_at >= TOPICS_TTL:
+            topics = [TopicSummary(name, slugify(name), count) for name, count in self.store.topic_counts().items()]
+            self._topics = (time.monotonic(), topics)
+        return topics
 
     def topic(self, slug: str) -> TopicSummary:
         """A topic by its slug."""
@@ -167,16 +179,19 @@ class Desk:
         if not query.strip():
             return []
         filters = self._resolved(filters or StoryFilter())
-        pool = min(max(4 * (offset + limit), 50), 500)
+        pool = min(max(2 * (offset + limit), 30), 500)  # each ranking offers this many to the fusion
         text_hits = self.store.search_stories(query, filters, pool)
         close = self._meaning.nearest(self.embedder.embed([query])[0], pool, self.settings.search_meaning_floor)
-        kept = {s.id for s in self.store.latest_stories(self._narrowed(filters, [i for i, _ in close]), pool)}
-        meaning_ids = [story_id for story_id, _ in close if story_id in kept]
+        meaning_ids = [story_id for story_id, _ in close]
+        if filters != StoryFilter():  # the meaning index knows no topics, outlets or dates: ask the store
+            kept = {s.id for s in self.store.latest_stories(self._narrowed(filters, meaning_ids), pool)}
+            meaning_ids = [story_id for story_id in meaning_ids if story_id in kept]
         fused = fuse([[h.story_id for h in text_hits], meaning_ids])[offset : offset + limit]
         snippets = {h.story_id: h.snippet for h in text_hits}
+        by_meaning = set(meaning_ids)
         stories = {s.id: s for s in self.summaries([story_id for story_id, _ in fused])}
         return [
-            SearchResult(stories[i], snippets.get(i, ""), score, i in snippets, i in kept)
+            SearchResult(stories[i], snippets.get(i, ""), score, i in snippets, i in by_meaning)
             for i, score in fused
             if i in stories
         ]

@@ -16,6 +16,7 @@ _SUMMARY_COLUMNS = (
 )
 _WORD = re.compile(r'"([^"]+)"|(\w+)', re.UNICODE)
 _MAX_TERMS = 12  # longer queries keep their first words: bounds the cost of one search
+RANK_WINDOW = 2000  # full-text relevance ranks at most this many of the newest matching stories
 
 
 def fts_query(text: str, *, any_word: bool = False) -> str:
@@ -30,8 +31,8 @@ def fts_query(text: str, *, any_word: bool = False) -> str:
     return (" OR " if any_word else " ").join(terms[:_MAX_TERMS])
 
 
-def _where(filters: StoryFilter) -> tuple[list[str], list[Any]]:
-    clauses = ["s.headline != ''"]
+def _where(filters: StoryFilter, written: bool = True) -> tuple[list[str], list[Any]]:
+    clauses = ["s.headline != ''"] if written else []
     params: list[Any] = []
     if filters.topic:
         clauses.append("s.topic = ?")
@@ -94,22 +95,48 @@ class SQLitePublishing:
     def _match(self, expression: str, filters: StoryFilter, limit: int, offset: int) -> list[SearchHit]:
         if not expression:
             return []
-        clauses, params = _where(filters)
-        rows = self._rows(
-            f"""SELECT s.id, -bm25(story_search, 8.0, 3.0, 1.0) AS score,
-                       snippet(story_search, -1, ?, ?, '…', 24) AS snippet
-                FROM story_search JOIN story_search_docs d ON d.doc = story_search.rowid
-                JOIN stories s ON s.id = d.story_id
-                WHERE story_search MATCH ? AND {" AND ".join(clauses)}
-                ORDER BY bm25(story_search, 8.0, 3.0, 1.0), s.id LIMIT ? OFFSET ?""",
-            [MATCH_START, MATCH_END, expression, *params, limit, offset],
+        filtered = filters != StoryFilter()
+        clauses, params = _where(filters, written=False)  # only written stories are in the index
+        joins = "JOIN story_search_docs d ON d.doc = story_search.rowid JOIN stories s ON s.id = d.story_id"
+        where = " AND ".join(["story_search MATCH ?", *clauses])
+        # BM25 is computed for every candidate, so rank only the newest RANK_WINDOW matches (documents are
+        # numbered as stories are first written): a common word costs the same in 10,000 stories or 10 million
+        floor = self._rows(
+            f"SELECT story_search.rowid FROM story_search {joins if filtered else ''} WHERE {where} "
+            "ORDER BY story_search.rowid DESC LIMIT 1 OFFSET ?",
+            [expression, *params, RANK_WINDOW - 1],
         )
-        return [SearchHit(story_id=r["id"], score=float(r["score"]), snippet=r["snippet"]) for r in rows]
+        window = floor[0][0] if floor else 0
+        score = "bm25(story_search, 8.0, 3.0, 1.0)"
+        ranked = self._rows(  # without filters, rank inside the index and look up only the hits kept
+            f"""SELECT story_search.rowid AS doc, -{score} AS score FROM story_search {joins if filtered else ""}
+                WHERE {where} AND story_search.rowid >= ? ORDER BY {score}, story_search.rowid LIMIT ? OFFSET ?""",
+            [expression, *params, window, limit, offset],
+        )
+        if not ranked:
+            return []
+        docs = [r["doc"] for r in ranked]
+        marks = ",".join("?" * len(docs))
+        story_of = {
+            r[0]: r[1] for r in self._rows(f"SELECT doc, story_id FROM story_search_docs WHERE doc IN ({marks})", docs)
+        }
+        snippets = {  # only for the hits kept: a snippet re-reads its document
+            r[0]: r[1]
+            for r in self._rows(
+                f"""SELECT rowid, snippet(story_search, -1, ?, ?, '…', 24) FROM story_search
+                    WHERE story_search MATCH ? AND rowid IN ({marks})""",
+                [MATCH_START, MATCH_END, expression, *docs],
+            )
+        }
+        return [
+            SearchHit(story_id=story_of[r["doc"]], score=float(r["score"]), snippet=snippets.get(r["doc"], ""))
+            for r in ranked
+            if r["doc"] in story_of
+        ]
 
     def topic_counts(self) -> dict[str, int]:
-        rows = self._rows(
-            "SELECT topic, COUNT(*) FROM stories WHERE topic != '' AND headline != '' GROUP BY topic ORDER BY topic"
-        )
+        # a story gets its topic when it is written, so no need to look at the headline (index-only count)
+        rows = self._rows("SELECT topic, COUNT(*) FROM stories WHERE topic != '' GROUP BY topic ORDER BY topic")
         return {r[0]: int(r[1]) for r in rows}
 
     def outlet_names(self) -> list[str]:

@@ -47,7 +47,7 @@ def page_routes(site: Site) -> APIRouter:
             sections = []
         else:
             stories = desk.top_stories(limit=TOP_COUNT + 1)
-            sections = [(t, desk.top_stories(limit=TOPIC_BLOCK, topic=t.name)) for t in site.topics()]
+            sections = [(t, desk.top_stories(limit=TOPIC_BLOCK, topic=t.name)) for t in desk.topics()]
         shown = stories[: PAGE_SIZE if page > 1 else TOP_COUNT]
         newest = max((s.updated_at for s in shown), default=None)
         context = {
@@ -102,7 +102,7 @@ def page_routes(site: Site) -> APIRouter:
             "results": results[:SEARCH_PAGE],
             "page": page,
             "has_next": len(results) > SEARCH_PAGE and page < MAX_SEARCH_PAGE,
-            "topics": site.topics(),
+            "topics": desk.topics(),
             "outlets": desk.outlets(),
             "feeds": feed_links("/search/", {"q": q, **params.as_query()}) if q else {},
         }

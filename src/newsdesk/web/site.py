@@ -6,8 +6,6 @@ import base64
 import binascii
 import json
 import re
-import threading
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,12 +20,11 @@ from starlette.responses import Response
 from newsdesk.desk import Desk
 from newsdesk.errors import NewsdeskError, NotFoundError
 from newsdesk.publish.slugs import slugify
-from newsdesk.types import MATCH_END, MATCH_START, StoryFilter, TopicSummary
+from newsdesk.types import MATCH_END, MATCH_START, StoryFilter
 from newsdesk.web.caching import cached_reply
 from newsdesk.web.security import Csrf, safe_url
 
 HERE = Path(__file__).resolve().parent
-TOPICS_TTL = 60.0  # seconds the topic list (navigation) is reused before it is counted again
 
 
 class CursorError(NewsdeskError):
@@ -116,20 +113,9 @@ class Site:
             story_url=story_url,
             topic_url=topic_url,
             entity_url=entity_url,
-            nav_topics=self.topics,
+            nav_topics=desk.topics,
         )
         self.templates.env.filters.update(safe_url=safe_url, marked=marked, plain=plain)
-        self._topics: tuple[float, list[TopicSummary]] = (0.0, [])
-        self._lock = threading.Lock()
-
-    def topics(self) -> list[TopicSummary]:
-        """Topics with stories, counted at most once a minute."""
-        stamp, topics = self._topics
-        if time.monotonic() - stamp > TOPICS_TTL:
-            with self._lock:
-                topics = self.desk.topics()
-                self._topics = (time.monotonic(), topics)
-        return topics
 
     def base_url(self, request: Request) -> str:
         """The site's public address: the site_url setting, else the address this request came to."""
