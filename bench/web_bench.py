@@ -195,6 +195,12 @@ def sample_targets(path: Path, n: int = 3000) -> Targets:
     return Targets(stories, searches)
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux): the server's cost, whatever else the machine runs."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -338,14 +344,18 @@ def main() -> int:
         rates = {"home": 20.0, "story": 200.0, "search": 20.0}
         for name, paths in pages.items():
             closed_loop(base, paths, 5)  # warm-up: the search index loads on first use, the disk cache fills
+            cpu = cpu_seconds(server.pid)
             measured = asyncio.run(open_loop("127.0.0.1", port, paths, rates[name], args.seconds))
+            requests = measured["rate_done"] * args.seconds
+            measured["server_cpu_ms_per_request"] = round((cpu_seconds(server.pid) - cpu) * 1000 / requests, 2)
             measured["max_rps"] = round(closed_loop(base, paths, min(args.seconds, 10)), 1)
             measured["load_average"] = round(os.getloadavg()[0], 2)  # other work on the machine skews the tail
             results[name] = measured
             print(
                 f"{name:>6}: {measured['rate_done']:.0f} req/s (asked {rates[name]:.0f}): "
                 f"p50 {measured['p50_ms']} ms, p99 {measured['p99_ms']} ms, errors {measured['errors']}; "
-                f"max {measured['max_rps']} req/s; load average {measured['load_average']}",
+                f"server CPU {measured['server_cpu_ms_per_request']} ms/request; max {measured['max_rps']} req/s; "
+                f"load average {measured['load_average']}",
                 flush=True,
             )
     finally:

@@ -206,6 +206,8 @@ def test_entity_pages_once_entities_exist(demo_desk: Desk) -> None:
     found = client.get("/search", params={"q": "Reyvik", "entity": "tomas-reyvik"}).text
     assert set(re.findall(r'<h3><a href="/story/(\w+)-', found)) <= set(ids)
     assert client.get("/entity/someone-else").status_code == 404
+    story = desk.story(ids[0])
+    assert '<a href="/entity/tomas-reyvik">Tomas Reyvik</a>' in client.get(story_url(story.id, story.headline)).text
 
 
 def test_pages_carry_validators_and_answer_304(client: TestClient, demo_desk: Desk) -> None:

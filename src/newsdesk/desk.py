@@ -27,7 +27,7 @@ from newsdesk.types import (
     TopicSummary,
 )
 
-TOPICS_TTL = 30.0  # seconds topic counts are reused: counting is a scan of every story
+TOPICS_TTL = 30.0  # seconds topic counts and top-story rankings are reused (counting scans every story)
 TOP_WINDOW = 3  # the home page ranks the stories of the last this many half-lives (older ones weigh < 1/8)
 TOP_POOL = 1000  # and at most this many of them
 
@@ -41,6 +41,7 @@ class Desk:
         self._embedder: Embedder | None = None
         self._meaning = MeaningIndex(store.story_candidates)
         self._topics: tuple[float, list[TopicSummary]] = (-TOPICS_TTL, [])
+        self._top: dict[str, tuple[float, bool, list[StorySummary]]] = {}  # topic -> (when, complete, ranking)
 
     @property
     def embedder(self) -> Embedder:
@@ -110,18 +111,30 @@ class Desk:
 
     # publishing
     def top_stories(self, limit: int = 30, offset: int = 0, topic: str = "") -> list[StorySummary]:
-        """Top stories (of a topic): recent ones ranked by the outlets covering them, halved per half-life of age."""
+        """Top stories (of a topic): recent ones ranked by the outlets covering them, halved per half-life of age.
+
+        The ranking is reused for TOPICS_TTL seconds: stories change once per refresh, pages far more often."""
+        need = offset + limit
+        ranked_at, every_story, ranked = self._top.get(topic, (-TOPICS_TTL, False, []))
+        if time.monotonic() - ranked_at >= TOPICS_TTL or (need > len(ranked) and not every_story):
+            every_story, ranked = self._rank_top(topic, need)
+            self._top[topic] = (time.monotonic(), every_story, ranked)
+        return ranked[offset:need]
+
+    def _rank_top(self, topic: str, need: int) -> tuple[bool, list[StorySummary]]:
+        """(whether every story of the topic was ranked, the ranking)."""
         newest = self.store.latest_stories(StoryFilter(topic=topic), 1)
         if not newest:
-            return []
+            return True, []
         since = newest[0].updated_at - timedelta(hours=TOP_WINDOW * self.settings.top_half_life_hours)
-        pool = self.store.latest_stories(StoryFilter(topic=topic, since=since), TOP_POOL)
-        if len(pool) < 2 * (offset + limit):  # a quiet spell: rank older stories too
-            pool = self.store.latest_stories(StoryFilter(topic=topic), max(TOP_POOL // 4, 2 * (offset + limit)))
-        ranked = rank_top(
-            pool, pool[0].updated_at, self.settings.top_half_life_hours
-        )  # the order is the same at any time
-        return ranked[offset : offset + limit]
+        pool = self.store.latest_stories(StoryFilter(topic=topic, since=since), max(TOP_POOL, 2 * need))
+        every_story = False
+        if len(pool) < 2 * need:  # a quiet spell: rank older stories too
+            wanted = max(TOP_POOL // 4, 2 * need)
+            pool = self.store.latest_stories(StoryFilter(topic=topic), wanted)
+            every_story = len(pool) < wanted
+        # the order is the same whatever the time it is computed at
+        return every_story, rank_top(pool, pool[0].updated_at, self.settings.top_half_life_hours)
 
     def latest(
         self, filters: StoryFilter | None = None, limit: int = 30, before: tuple[datetime, str] | None = None
