@@ -14,7 +14,18 @@ from newsdesk.errors import NotFoundError, StoreError
 from newsdesk.store import Store, open_store
 from newsdesk.store.base import FetchOutcome, NewArticle, StoryCandidate, StoryProfile
 from newsdesk.store.migrations import SQLITE_MIGRATIONS
-from newsdesk.types import Article, Entity, RelatedStory, Section, Sentence, StoryEntity, Writing
+from newsdesk.types import (
+    MATCH_END,
+    MATCH_START,
+    Article,
+    Entity,
+    RelatedStory,
+    Section,
+    Sentence,
+    StoryEntity,
+    StoryFilter,
+    Writing,
+)
 
 T0 = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
@@ -271,3 +282,79 @@ def test_near_copies_by_band_key(store: Store) -> None:
     assert np.array_equal(found["art1"].signature, sig)
     assert [c.article_id for c in store.near_copies(["1:c", "9:z"])] == ["art2"]
     assert store.near_copies([]) == []
+
+
+def written_story(store: Store, n: int, headline: str, body: str, topic: str, **changes: object) -> None:
+    """Store article n as story s<n>, written with this headline, body sentence and topic."""
+    store.add_article(NewArticle(article(n, title=headline, **changes), unit(1, n), "m"))
+    store.assign_article(f"art{n}", f"s{n}", StoryCandidate(f"s{n}", unit(1, n), T0 + timedelta(hours=n), 1, {}))
+    writing = Writing(
+        headline, (Sentence(f"{headline}.", (f"art{n}",)),), (Section("Introduction", (Sentence(body, (f"art{n}",)),)),)
+    )
+    store.save_writing(f"s{n}", writing, topic)
+
+
+def test_latest_stories_filter_and_page_by_keyset(store: Store) -> None:
+    written_story(store, 1, "Harbour strike ends", "Dockers voted to return.", "Business", outlet="Harbor Wire")
+    written_story(store, 2, "Flood waters rise", "Rain fell all week.", "World")
+    written_story(store, 3, "Strike talks resume", "Unions met the port.", "Business")
+    store.add_article(NewArticle(article(4), unit(1, 4), "m"))
+    store.assign_article("art4", "s4", StoryCandidate("s4", unit(1, 4), T0 + timedelta(hours=9), 1, {}))  # unwritten
+    everything = StoryFilter()
+    assert [s.id for s in store.latest_stories(everything, 10)] == ["s3", "s2", "s1"]
+    first = store.latest_stories(everything, 2)
+    older = store.latest_stories(everything, 2, before=(first[-1].updated_at, first[-1].id))
+    assert [s.id for s in first + older] == ["s3", "s2", "s1"]
+    assert [s.id for s in store.latest_stories(StoryFilter(topic="Business"), 10)] == ["s3", "s1"]
+    assert [s.id for s in store.latest_stories(StoryFilter(outlet="Harbor Wire"), 10)] == ["s1"]
+    window = StoryFilter(since=T0 + timedelta(hours=2), until=T0 + timedelta(hours=3))
+    assert [s.id for s in store.latest_stories(window, 10)] == ["s2"]
+    assert [s.id for s in store.latest_stories(StoryFilter(story_ids=("s1", "s2", "nope")), 10)] == ["s2", "s1"]
+    assert store.latest_stories(StoryFilter(story_ids=()), 10) == []
+    top = store.latest_stories(everything, 1)[0]
+    assert (top.headline, top.standfirst, top.topic, top.article_count, top.outlet_count) == (
+        "Strike talks resume",
+        "Strike talks resume.",
+        "Business",
+        1,
+        1,
+    )
+    assert store.topic_counts() == {"Business": 2, "World": 1}
+    assert "Harbor Wire" in store.outlet_names()
+
+
+def test_counts_follow_articles_into_stories_and_merges(store: Store) -> None:
+    written_story(store, 1, "One", "First.", "World")
+    written_story(store, 2, "Two", "Second.", "World")
+    store.add_article(NewArticle(article(3, outlet="Outlet 1"), unit(1, 3), "m"))  # same outlet as art1
+    store.assign_article("art3", "s1", StoryCandidate("s1", unit(1, 1), T0 + timedelta(hours=3), 2, {}))
+    assert [(s.article_count, s.outlet_count) for s in store.latest_stories(StoryFilter(story_ids=("s1",)), 1)] == [
+        (2, 1)
+    ]
+    store.merge_stories("s2", StoryCandidate("s1", unit(1, 1), T0 + timedelta(hours=3), 3, {}))
+    merged = store.get_story("s1")
+    assert (merged.article_count, merged.outlet_count) == (3, 2)
+
+
+def test_search_finds_words_marks_them_and_follows_rewrites_and_merges(store: Store) -> None:
+    written_story(store, 1, "Harbour strike ends", "Dockers voted to return to work at the port.", "Business")
+    written_story(store, 2, "Flood waters rise", "Rain fell on the port city all week.", "World")
+    hits = store.search_stories("dockers", StoryFilter(), 10)
+    assert [h.story_id for h in hits] == ["s1"]
+    assert f"{MATCH_START}Dockers{MATCH_END}" in hits[0].snippet
+    assert [h.story_id for h in store.search_stories("strikes", StoryFilter(), 10)] == ["s1"]  # stemmed
+    port = store.search_stories("port", StoryFilter(), 10)
+    assert {h.story_id for h in port} == {"s1", "s2"} and port[0].score >= port[1].score
+    assert [h.story_id for h in store.search_stories("port", StoryFilter(topic="World"), 10)] == ["s2"]
+    assert len(store.search_stories("port", StoryFilter(), 1, offset=1)) == 1
+    assert [h.story_id for h in store.search_stories("dockers rain", StoryFilter(), 10)] != []  # any word
+    for hostile in ('"', "headline: NEAR(", "AND OR NOT", "*", "'; DROP TABLE stories; --", ""):
+        store.search_stories(hostile, StoryFilter(), 10)  # reader input is never query syntax
+    rewritten = Writing("Harbour strike over", (Sentence("Harbour strike over.", ("art1",)),), ())
+    store.save_writing("s1", rewritten, "Business")
+    assert store.search_stories("dockers", StoryFilter(), 10) == []
+    assert [h.story_id for h in store.search_stories("over", StoryFilter(), 10)] == ["s1"]
+    store.merge_stories("s1", StoryCandidate("s2", unit(1, 2), T0, 2, {}))
+    assert store.search_stories("over", StoryFilter(), 10) == []  # the merged-away story leaves the index
+    store.save_writing("s2", Writing("Flood waters rise", (), ()), "World")  # the survivor is rewritten
+    assert [h.story_id for h in store.search_stories("harbour", StoryFilter(), 10)] == ["s2"]  # its articles' titles

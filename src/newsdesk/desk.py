@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from newsdesk.errors import NewsdeskError, NotFoundError, SettingsError, StoreError
@@ -12,10 +15,29 @@ from newsdesk.ingest.fetch import fetch_once
 from newsdesk.ingest.local import local_path, local_url
 from newsdesk.ingest.opml import export_opml, parse_opml
 from newsdesk.pipeline import Progress, now, refresh, refresh_forever
+from newsdesk.publish.meaning import MeaningIndex
+from newsdesk.publish.ranking import fuse, rank_top
+from newsdesk.publish.slugs import slugify
 from newsdesk.settings import Settings, load_settings
 from newsdesk.store import Store, open_store
 from newsdesk.stories.embed import Embedder, get_embedder
-from newsdesk.types import Article, RefreshReport, Source, Story, StoryEntity, StoryVersion
+from newsdesk.types import (
+    Article,
+    EntitySummary,
+    RefreshReport,
+    SearchResult,
+    Source,
+    Story,
+    StoryEntity,
+    StoryFilter,
+    StorySummary,
+    StoryVersion,
+    TopicSummary,
+)
+
+TOPICS_TTL = 30.0  # seconds topic counts and top-story rankings are reused (counting scans every story)
+TOP_WINDOW = 3  # the home page ranks the stories of the last this many half-lives (older ones weigh < 1/8)
+TOP_POOL = 1000  # and at most this many of them
 
 
 class Desk:
@@ -25,6 +47,9 @@ class Desk:
         self.store = store
         self.settings = settings
         self._embedder: Embedder | None = None
+        self._meaning = MeaningIndex(store.story_candidates)
+        self._topics: tuple[float, list[TopicSummary]] = (-TOPICS_TTL, [])
+        self._top: dict[str, tuple[float, bool, list[StorySummary]]] = {}  # topic -> (when, complete, ranking)
 
     @property
     def embedder(self) -> Embedder:
@@ -75,6 +100,8 @@ class Desk:
         """Add every feed of an OPML file (nothing is fetched yet); returns (added, already there)."""
         added = known = 0
         for feed in parse_opml(body, name):
+            if not feed.url.startswith(("http://", "https://")):
+                continue  # a feed we could never poll (ftp:, file:, a typo) is left out
             if self.store.find_source(feed.url) is not None:
                 known += 1
             else:
@@ -140,13 +167,131 @@ class Desk:
         """A story's earlier writings, oldest first."""
         return self.store.story_versions(story_id)
 
-    def entities(self, story_id: str) -> list[StoryEntity]:
-        """The people, organisations and places a story names, most salient first."""
+    def story_entity_mentions(self, story_id: str) -> list[StoryEntity]:
+        """The people, organisations and places a story names, with their salience, most salient first."""
         return self.store.story_entities(story_id)
 
     def coverage(self, story_id: str) -> list[Article]:
         """A story's articles, oldest first (copies included, marked by copy_of)."""
         return self.store.articles_of_story(story_id)
+
+    # publishing
+    def top_stories(self, limit: int = 30, offset: int = 0, topic: str = "") -> list[StorySummary]:
+        """Top stories (of a topic): recent ones ranked by the outlets covering them, halved per half-life of age.
+
+        The ranking is reused for TOPICS_TTL seconds: stories change once per refresh, pages far more often."""
+        need = offset + limit
+        ranked_at, every_story, ranked = self._top.get(topic, (-TOPICS_TTL, False, []))
+        if time.monotonic() - ranked_at >= TOPICS_TTL or (need > len(ranked) and not every_story):
+            every_story, ranked = self._rank_top(topic, need)
+            self._top[topic] = (time.monotonic(), every_story, ranked)
+        return ranked[offset:need]
+
+    def _rank_top(self, topic: str, need: int) -> tuple[bool, list[StorySummary]]:
+        """(whether every story of the topic was ranked, the ranking)."""
+        newest = self.store.latest_stories(StoryFilter(topic=topic), 1)
+        if not newest:
+            return True, []
+        since = newest[0].updated_at - timedelta(hours=TOP_WINDOW * self.settings.top_half_life_hours)
+        pool = self.store.latest_stories(StoryFilter(topic=topic, since=since), max(TOP_POOL, 2 * need))
+        every_story = False
+        if len(pool) < 2 * need:  # a quiet spell: rank older stories too
+            wanted = max(TOP_POOL // 4, 2 * need)
+            pool = self.store.latest_stories(StoryFilter(topic=topic), wanted)
+            every_story = len(pool) < wanted
+        # the order is the same whatever the time it is computed at
+        return every_story, rank_top(pool, pool[0].updated_at, self.settings.top_half_life_hours)
+
+    def latest(
+        self, filters: StoryFilter | None = None, limit: int = 30, before: tuple[datetime, str] | None = None
+    ) -> list[StorySummary]:
+        """Written stories that pass the filters, freshest first; `before` pages on (updated_at, id)."""
+        return self.store.latest_stories(self._resolved(filters or StoryFilter()), limit, before)
+
+    def summaries(self, story_ids: list[str]) -> list[StorySummary]:
+        """These stories (those that exist and are written), in the order given."""
+        found = {s.id: s for s in self.store.latest_stories(StoryFilter(story_ids=tuple(story_ids)), len(story_ids))}
+        return [found[i] for i in story_ids if i in found]
+
+    def topics(self) -> list[TopicSummary]:
+        """Topics with written stories, by name (counted at most every TOPICS_TTL seconds)."""
+        counted_at, topics = self._topics
+        if time.monotonic() - counted_at >= TOPICS_TTL:
+            topics = [TopicSummary(name, slugify(name), count) for name, count in self.store.topic_counts().items()]
+            self._topics = (time.monotonic(), topics)
+        return topics
+
+    def topic(self, slug: str) -> TopicSummary:
+        """A topic by its slug."""
+        for topic in self.topics():
+            if topic.slug == slug:
+                return topic
+        raise NotFoundError(f"no topic {slug}")
+
+    def entities(self, limit: int = 200) -> list[EntitySummary]:
+        """Entities named in stories, most stories first."""
+        found = [self._summary(e.slug, e.name, e.kind) for e in self.store.list_entities()]
+        return sorted(found, key=lambda e: (-e.story_count, e.name))[:limit]
+
+    def _summary(self, slug: str, name: str, kind: str) -> EntitySummary:
+        return EntitySummary(slug, name, kind, len(self.store.entity_stories(slug, limit=100_000)))
+
+    def entity(self, slug: str) -> EntitySummary:
+        """An entity by its slug (none until the linking stage stores entities)."""
+        found = [e for e in self.entities(limit=100_000) if e.slug == slug]
+        if not found:
+            raise NotFoundError(f"no entity {slug}")
+        return found[0]
+
+    def entity_story_ids(self, slug: str) -> list[str]:
+        """Ids of the stories naming an entity, most salient first."""
+        return [story_id for story_id, _ in self.store.entity_stories(slug, limit=10_000)]
+
+    def story_entities(self, story_id: str) -> list[EntitySummary]:
+        """Entities a story names, most salient first."""
+        return [self._summary(e.entity.slug, e.entity.name, e.entity.kind) for e in self.store.story_entities(story_id)]
+
+    def outlets(self) -> list[str]:
+        """Every outlet with a stored article."""
+        return self.store.outlet_names()
+
+    def search(
+        self, query: str, filters: StoryFilter | None = None, limit: int = 20, offset: int = 0
+    ) -> list[SearchResult]:
+        """Stories matching a query by wording (full text) and by meaning (embeddings), in one ranking."""
+        if not query.strip():
+            return []
+        filters = self._resolved(filters or StoryFilter())
+        pool = min(max(2 * (offset + limit), 30), 500)  # each ranking offers this many to the fusion
+        text_hits = self.store.search_stories(query, filters, pool)
+        close = self._meaning.nearest(self.embedder.embed([query])[0], pool, self.settings.search_meaning_floor)
+        meaning_ids = [story_id for story_id, _ in close]
+        if filters != StoryFilter():  # the meaning index knows no topics, outlets or dates: ask the store
+            kept = {s.id for s in self.store.latest_stories(self._narrowed(filters, meaning_ids), pool)}
+            meaning_ids = [story_id for story_id in meaning_ids if story_id in kept]
+        fused = fuse([[h.story_id for h in text_hits], meaning_ids])[offset : offset + limit]
+        snippets = {h.story_id: h.snippet for h in text_hits}
+        by_meaning = set(meaning_ids)
+        stories = {s.id: s for s in self.summaries([story_id for story_id, _ in fused])}
+        return [
+            SearchResult(stories[i], snippets.get(i, ""), score, i in snippets, i in by_meaning)
+            for i, score in fused
+            if i in stories
+        ]
+
+    def _resolved(self, filters: StoryFilter) -> StoryFilter:
+        """The filters with an entity turned into the ids of its stories."""
+        if not filters.entity:
+            return filters
+        return replace(self._narrowed(filters, self.entity_story_ids(filters.entity)), entity="")
+
+    @staticmethod
+    def _narrowed(filters: StoryFilter, story_ids: list[str]) -> StoryFilter:
+        """The filters, further kept to these story ids."""
+        if filters.story_ids is not None:
+            allowed = set(filters.story_ids)
+            story_ids = [i for i in story_ids if i in allowed]
+        return replace(filters, story_ids=tuple(story_ids))
 
 
 def open_desk(database_url: str | None = None, settings: Settings | None = None) -> Desk:

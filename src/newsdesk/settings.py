@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import tomllib
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -60,6 +61,15 @@ class Settings:
     related_count: int = 18  # related stories kept per story
     # site
     site_name: str = "newsdesk"  # shown in the header and <title>
+    site_url: str = ""  # public address for feeds and links, e.g. https://news.example.org; "" = as requested
+    site_logo: str = ""  # URL of a logo image for the header; "" = the built-in mark
+    accent_colour: str = "#1d3557"  # links, logo and headings (hex colour)
+    background_colour: str = "#fdfdfb"  # page background (hex colour)
+    top_half_life_hours: float = 24.0  # home page: a story's weight (its outlets) halves every this many hours
+    search_meaning_floor: float = 0.2  # min cosine of query and story for search to find a story by meaning alone
+    admin_token: str = ""  # token for adding sources and importing OPML (web and API); "" = writes disabled
+    rate_limit_search: str = "30/minute"  # search pages and search feeds per client; "" = no limit
+    rate_limit_api: str = "120/minute"  # JSON API requests per client; "" = no limit
     host: str = "127.0.0.1"  # where `newsdesk serve` listens
     port: int = 8000  # port for `newsdesk serve`
 
@@ -113,6 +123,14 @@ def _checked(settings: Settings) -> Settings:
         raise SettingsError("setting writer: the llm writer needs llm_base_url")
     if settings.llm_max_drop_share > 1:
         raise SettingsError("setting llm_max_drop_share: must be between 0 and 1")
+    for name in ("accent_colour", "background_colour"):
+        if not re.fullmatch(r"#[0-9a-fA-F]{3}|#[0-9a-fA-F]{6}", getattr(settings, name)):
+            raise SettingsError(f"setting {name}: {getattr(settings, name)!r} is not a hex colour like #1d3557")
+    for name in ("rate_limit_search", "rate_limit_api"):
+        if not re.fullmatch(r"(\d+/(second|minute|hour|day))?", getattr(settings, name)):
+            raise SettingsError(f"setting {name}: {getattr(settings, name)!r} is not like 30/minute (or empty)")
+    if settings.site_url and not settings.site_url.startswith(("http://", "https://")):
+        raise SettingsError(f"setting site_url: {settings.site_url!r} is not an http(s) URL")
     url = settings.database_url
     if url and not url.startswith(("sqlite:///", "postgresql://", "postgres://")):
         raise SettingsError(f"setting database_url: unsupported URL {url!r} (use sqlite:///path)")

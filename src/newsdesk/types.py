@@ -184,3 +184,74 @@ class RefreshReport:
     copies: int  # of which were copies of an article already stored
     stories_touched: int  # stories that gained articles and were rewritten
     seconds: float  # wall time of the pass
+
+
+# publishing: what lists, feeds, search and the API read
+
+MATCH_START = "\ue000"  # marks the start of a search match inside a snippet (private-use character)
+MATCH_END = "\ue001"  # marks the end of a search match inside a snippet
+
+
+@dataclass(frozen=True)
+class StorySummary:
+    """A story as lists, feeds and search results show it (no briefing, no related list)."""
+
+    id: str  # stable id for life
+    created_at: datetime  # when the first article arrived (UTC)
+    updated_at: datetime  # publication time of its newest article (UTC)
+    headline: str  # current headline
+    standfirst: str  # current standfirst text
+    article_count: int  # articles in the story, copies included
+    outlet_count: int  # distinct outlets
+    topic: str = ""  # section, e.g. "World"; "" when unknown
+
+
+@dataclass(frozen=True)
+class StoryFilter:
+    """Which written stories a list, feed or search keeps; empty fields keep everything."""
+
+    topic: str = ""  # only stories of this topic (its name, e.g. "World")
+    outlet: str = ""  # only stories with an article from this outlet (its name as shown)
+    entity: str = ""  # only stories naming this entity (its slug); the Desk turns it into story_ids
+    since: datetime | None = None  # only stories updated at or after this time (UTC)
+    until: datetime | None = None  # only stories updated before this time (UTC)
+    story_ids: tuple[str, ...] | None = None  # only these stories; None keeps all
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """A story found by full-text search in the store."""
+
+    story_id: str  # the story
+    score: float  # text relevance, higher is better
+    snippet: str  # the best-matching passage, matches wrapped in MATCH_START ... MATCH_END
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """A story in one ranking of wording and meaning, as the search page shows it."""
+
+    story: StorySummary  # the story
+    snippet: str  # passage with marked matches; "" when it was found by meaning only
+    score: float  # fused rank score, higher is better
+    by_text: bool  # its words matched
+    by_meaning: bool  # its meaning was close to the query
+
+
+@dataclass(frozen=True)
+class TopicSummary:
+    """A topic as the site lists it."""
+
+    name: str  # e.g. "World"
+    slug: str  # URL part, e.g. "world"
+    story_count: int  # written stories filed under it
+
+
+@dataclass(frozen=True)
+class EntitySummary:
+    """An entity as the site lists it."""
+
+    slug: str  # URL part, e.g. "tomas-reyvik"
+    name: str  # as written in stories, e.g. "Tomas Reyvik"
+    kind: str  # "person", "organisation" or "place"
+    story_count: int  # stories naming it

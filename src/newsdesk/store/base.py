@@ -9,7 +9,19 @@ from typing import Protocol
 
 import numpy as np
 
-from newsdesk.types import Article, Entity, RelatedStory, Source, Story, StoryEntity, StoryVersion, Writing
+from newsdesk.types import (
+    Article,
+    Entity,
+    RelatedStory,
+    SearchHit,
+    Source,
+    Story,
+    StoryEntity,
+    StoryFilter,
+    StorySummary,
+    StoryVersion,
+    Writing,
+)
 
 
 @dataclass(frozen=True)
@@ -209,3 +221,23 @@ class Store(Protocol):
 
     def same_event_pairs(self) -> list[tuple[str, str]]:
         """Every flagged (story, other story) pair, each once with the smaller id first."""
+
+    # publishing
+    def latest_stories(
+        self, filters: StoryFilter, limit: int, before: tuple[datetime, str] | None = None
+    ) -> list[StorySummary]:
+        """Written stories that pass `filters`, freshest first (updated_at, then id, both descending).
+
+        `before` is the (updated_at, id) of the last story of the previous page: keyset paging.
+        `filters.entity` is not read here: the Desk turns it into `filters.story_ids`."""
+
+    def search_stories(self, query: str, filters: StoryFilter, limit: int, offset: int = 0) -> list[SearchHit]:
+        """Written stories whose headline, standfirst, briefing or article titles hold the words of `query`,
+        most relevant first, each with a snippet marking the matches. Reader input is never query syntax.
+        When no story holds every word, stories holding any of them."""
+
+    def topic_counts(self) -> dict[str, int]:
+        """Written stories per topic (topics with none are left out)."""
+
+    def outlet_names(self) -> list[str]:
+        """Every outlet with a stored article, by name."""

@@ -132,4 +132,55 @@ SQLITE_MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE articles ADD COLUMN updated TEXT;
     ALTER TABLE articles ADD COLUMN image_url TEXT;
     """,
+    # 6: publishing: per-story counts kept by triggers (fast lists), and full-text search over written stories
+    """
+    ALTER TABLE stories ADD COLUMN article_count INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE stories ADD COLUMN outlet_count INTEGER NOT NULL DEFAULT 0;
+    UPDATE stories SET
+        article_count = (SELECT COUNT(*) FROM articles a WHERE a.story_id = stories.id),
+        outlet_count = (SELECT COUNT(DISTINCT a.outlet) FROM articles a WHERE a.story_id = stories.id);
+    CREATE INDEX stories_latest ON stories(updated_at, id);
+    CREATE INDEX stories_topic_latest ON stories(topic, updated_at, id);
+    CREATE INDEX articles_outlet_story ON articles(outlet, story_id);
+    CREATE TRIGGER articles_count_on_assign AFTER UPDATE OF story_id ON articles BEGIN
+        UPDATE stories SET
+            article_count = (SELECT COUNT(*) FROM articles a WHERE a.story_id = stories.id),
+            outlet_count = (SELECT COUNT(DISTINCT a.outlet) FROM articles a WHERE a.story_id = stories.id)
+        WHERE id IN (OLD.story_id, NEW.story_id);
+    END;
+    CREATE TRIGGER articles_count_on_insert AFTER INSERT ON articles WHEN NEW.story_id IS NOT NULL BEGIN
+        UPDATE stories SET
+            article_count = (SELECT COUNT(*) FROM articles a WHERE a.story_id = stories.id),
+            outlet_count = (SELECT COUNT(DISTINCT a.outlet) FROM articles a WHERE a.story_id = stories.id)
+        WHERE id = NEW.story_id;
+    END;
+    CREATE TABLE story_search_docs (
+        doc INTEGER PRIMARY KEY,
+        story_id TEXT NOT NULL UNIQUE
+    );
+    CREATE VIRTUAL TABLE story_search USING fts5(
+        headline, standfirst, body, tokenize = 'porter unicode61 remove_diacritics 2'
+    );
+    CREATE TRIGGER stories_search_on_write AFTER UPDATE OF headline, standfirst, writing ON stories BEGIN
+        INSERT OR IGNORE INTO story_search_docs (story_id) VALUES (NEW.id);
+        DELETE FROM story_search WHERE rowid = (SELECT doc FROM story_search_docs WHERE story_id = NEW.id);
+        INSERT INTO story_search (rowid, headline, standfirst, body)
+        SELECT d.doc, NEW.headline, NEW.standfirst,
+            COALESCE((SELECT group_concat(j.value, ' ') FROM json_tree(NEW.writing) j
+                      WHERE j.key = 'text' AND j.path LIKE '$.briefing%'), '')
+            || ' ' || COALESCE((SELECT group_concat(a.title, ' ') FROM articles a WHERE a.story_id = NEW.id), '')
+        FROM story_search_docs d WHERE d.story_id = NEW.id;
+    END;
+    CREATE TRIGGER stories_search_on_delete AFTER DELETE ON stories BEGIN
+        DELETE FROM story_search WHERE rowid = (SELECT doc FROM story_search_docs WHERE story_id = OLD.id);
+        DELETE FROM story_search_docs WHERE story_id = OLD.id;
+    END;
+    INSERT INTO story_search_docs (story_id) SELECT id FROM stories;
+    INSERT INTO story_search (rowid, headline, standfirst, body)
+    SELECT d.doc, s.headline, s.standfirst,
+        COALESCE((SELECT group_concat(j.value, ' ') FROM json_tree(s.writing) j
+                  WHERE j.key = 'text' AND j.path LIKE '$.briefing%'), '')
+        || ' ' || COALESCE((SELECT group_concat(a.title, ' ') FROM articles a WHERE a.story_id = s.id), '')
+    FROM story_search_docs d JOIN stories s ON s.id = d.story_id;
+    """,
 )

@@ -25,18 +25,31 @@ from newsdesk.store.codec import (
 )
 from newsdesk.store.migrations import SQLITE_MIGRATIONS
 from newsdesk.store.sqlite_linking import LinkingTables
+from newsdesk.store.sqlite_publish import SQLitePublishing
 from newsdesk.types import Article, RelatedStory, Source, Story, StoryVersion, Writing
 
 _EPOCH = "1970-01-01T00:00:00+00:00"  # when an earlier writing's time was never recorded
 _STORY_COLUMNS = """
-    s.id, s.created_at, s.updated_at, s.headline, s.standfirst, s.writing, s.topic,
-    (SELECT COUNT(*) FROM articles a WHERE a.story_id = s.id) AS article_count,
-    (SELECT COUNT(DISTINCT a.outlet) FROM articles a WHERE a.story_id = s.id) AS outlet_count
+    s.id, s.created_at, s.updated_at, s.headline, s.standfirst, s.writing, s.topic, s.article_count, s.outlet_count
 """
 
 
-class SQLiteStore(LinkingTables):
-    """Store implementation over the standard library's sqlite3 (linking tables in sqlite_linking.py)."""
+def _statements(script: str) -> Iterator[str]:
+    """The SQL statements of a migration script (trigger bodies hold semicolons, so split on complete ones)."""
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            if buffer.strip():
+                yield buffer
+            buffer = ""
+    if buffer.strip():
+        yield buffer
+
+
+class SQLiteStore(LinkingTables, SQLitePublishing):
+    """Store implementation over the standard library's sqlite3 (linking and publishing tables in sqlite_linking.py
+    and sqlite_publish.py)."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
@@ -80,9 +93,8 @@ class SQLiteStore(LinkingTables):
             if version > len(SQLITE_MIGRATIONS):
                 raise StoreError(f"{self.path} was written by a newer newsdesk (schema {version})")
             for number, script in enumerate(SQLITE_MIGRATIONS[version:], start=version + 1):
-                for statement in script.split(";"):
-                    if statement.strip():
-                        db.execute(statement)
+                for statement in _statements(script):
+                    db.execute(statement)
                 db.execute(f"PRAGMA user_version = {number}")
 
     def close(self) -> None:

@@ -1,11 +1,5 @@
-"""URL slugs for story headlines."""
+"""URL slugs (kept here for the web's imports; the function lives in the publishing package)."""
 
-import re
-import unicodedata
+from newsdesk.publish.slugs import slugify
 
-
-def slugify(text: str, max_words: int = 10) -> str:
-    """Lower-case ASCII words joined by hyphens."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    words = re.findall(r"[a-z0-9]+", ascii_text.lower())
-    return "-".join(words[:max_words])
+__all__ = ["slugify"]

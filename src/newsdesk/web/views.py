@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from newsdesk.desk import Desk
-from newsdesk.errors import NotFoundError
-from newsdesk.types import Article, RelatedStory, Sentence, Story, StoryEntity, StoryVersion
+from newsdesk.types import Article, RelatedStory, Sentence, Story, StoryEntity, StorySummary, StoryVersion
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,15 @@ class CitedSentence:
 
 
 @dataclass(frozen=True)
+class TimelineDay:
+    """One day in the life of a story: the outlets that first reported on it that day."""
+
+    day: date  # the day (UTC)
+    items: tuple[CoverageItem, ...]  # coverage entries first published that day
+    first: bool  # the story broke that day
+
+
+@dataclass(frozen=True)
 class StoryPage:
     """Everything the story page shows."""
 
@@ -36,10 +45,11 @@ class StoryPage:
     whats_new: tuple[CitedSentence, ...]  # what the latest articles added, with citations
     versions: tuple[StoryVersion, ...]  # earlier writings, newest first
     coverage: tuple[CoverageItem, ...]  # originals in order, copies folded
-    related: tuple[Story, ...]  # related stories, ranked
+    related: tuple[StorySummary, ...]  # related stories, ranked
     related_labels: tuple[str, ...]  # why each related story is there
     entities: tuple[StoryEntity, ...] = ()  # people, organisations, places, most salient first
     related_reasons: tuple[RelatedStory, ...] = ()  # each related entry, with the shared names behind its label
+    timeline: tuple[TimelineDay, ...] = ()  # how the story grew, day by day
 
 
 def coverage_items(articles: list[Article]) -> list[CoverageItem]:
@@ -49,6 +59,14 @@ def coverage_items(articles: list[Article]) -> list[CoverageItem]:
         CoverageItem(number, article, tuple(c for c in articles if c.copy_of == article.id))
         for number, article in enumerate(originals, start=1)
     ]
+
+
+def timeline(coverage: list[CoverageItem]) -> tuple[TimelineDay, ...]:
+    """Coverage grouped by the day each original was published, oldest day first."""
+    days: dict[date, list[CoverageItem]] = {}
+    for item in coverage:
+        days.setdefault(item.article.published.date(), []).append(item)
+    return tuple(TimelineDay(day, tuple(items), n == 0) for n, (day, items) in enumerate(sorted(days.items())))
 
 
 def story_page(desk: Desk, story_id: str) -> StoryPage:
@@ -68,14 +86,9 @@ def story_page(desk: Desk, story_id: str) -> StoryPage:
         )
 
     writing = story.writing
-    related: list[Story] = []
-    reasons: list[RelatedStory] = []
-    for entry in story.related:
-        try:
-            related.append(desk.story(entry.story_id))
-            reasons.append(entry)
-        except NotFoundError:
-            continue
+    found = {s.id: s for s in desk.summaries([entry.story_id for entry in story.related])}
+    reasons = [entry for entry in story.related if entry.story_id in found]
+    related = [found[entry.story_id] for entry in reasons]
     return StoryPage(
         story=story,
         standfirst=cite(writing.standfirst) if writing else (),
@@ -85,6 +98,7 @@ def story_page(desk: Desk, story_id: str) -> StoryPage:
         coverage=tuple(coverage),
         related=tuple(related),
         related_labels=tuple(r.label for r in reasons),
-        entities=tuple(desk.entities(story_id)),
+        entities=tuple(desk.story_entity_mentions(story_id)),
         related_reasons=tuple(reasons),
+        timeline=timeline(coverage),
     )
