@@ -7,7 +7,7 @@ import numpy as np
 
 from newsdesk.ingest.urls import article_id, canonical_url
 from newsdesk.store.base import StoryCandidate
-from newsdesk.stories.cluster import ClusterParams, new_story_id, survivor
+from newsdesk.stories.cluster import ArticleEvidence, ClusterParams, new_story_id, survivor
 from newsdesk.stories.dedupe import content_hash, fingerprint, is_near_duplicate
 from newsdesk.stories.embed import get_embedder
 from newsdesk.stories.engine import StoryEngine
@@ -15,7 +15,7 @@ from newsdesk.stories.index import StoryIndex
 from newsdesk.stories.terms import article_terms, cosine, tfidf
 
 T0 = datetime(2026, 11, 20, tzinfo=UTC)
-PARAMS = ClusterParams(threshold=0.35, lexical_weight=0.7, window=timedelta(days=7), merge_threshold=0.5)
+PARAMS = ClusterParams(threshold=0.15, lexical_weight=0.85, window=timedelta(days=7), merge_threshold=0.25)
 WIRE = (
     "Heavy rain pushed the Varna river over its banks on Wednesday, flooding the town of Belkirk and forcing "
     "1,200 people from their homes, provincial officials said. Two people died. Rescue teams used boats to reach "
@@ -93,12 +93,16 @@ def test_assignment_joins_same_event_and_respects_window() -> None:
     for t in terms:
         df.update(set(t))
     engine = _engine([], df, {})
-    first = engine.assign("a1", vectors[0], terms[0], T0)
-    assert first.is_new and first.story.story_id == new_story_id("a1")
-    second = engine.assign("a2", vectors[1], terms[1], T0 + timedelta(hours=3))
+
+    def arrive(n: int, at: datetime) -> ArticleEvidence:
+        return ArticleEvidence(f"a{n}", vectors[n % 3], terms[n % 3], at)
+
+    first = engine.assign(arrive(0, T0))
+    assert first.is_new and first.story.story_id == new_story_id("a0")
+    second = engine.assign(arrive(1, T0 + timedelta(hours=3)))
     assert not second.is_new and second.story.story_id == first.story.story_id and second.story.size == 2
-    assert engine.assign("a3", vectors[2], terms[2], T0 + timedelta(hours=4)).is_new
-    late = engine.assign("a4", vectors[1], terms[1], T0 + timedelta(days=30))
+    assert engine.assign(arrive(2, T0 + timedelta(hours=4))).is_new
+    late = engine.assign(arrive(4, T0 + timedelta(days=30)))
     assert late.is_new  # the same words a month later are a different story
 
 

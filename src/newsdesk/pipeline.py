@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 import httpx
+import numpy as np
 
 from newsdesk.errors import NewsdeskError
 from newsdesk.ingest.feeds import parse_feed
@@ -21,14 +22,14 @@ from newsdesk.ingest.fetch import fetch, make_client
 from newsdesk.ingest.pages import extract_page
 from newsdesk.ingest.urls import article_id, canonical_url
 from newsdesk.linking.related import related_stories
-from newsdesk.linking.topics import story_topic
+from newsdesk.linking.topics import normalise_topic, story_topic
 from newsdesk.settings import Settings
 from newsdesk.store.base import FetchOutcome, NewArticle, Store
-from newsdesk.stories.cluster import ClusterParams
+from newsdesk.stories.cluster import SHORT_TEXT_WORDS, ArticleEvidence, ClusterParams
 from newsdesk.stories.dedupe import Fingerprint, content_hash, fingerprint, is_near_duplicate, similarity_estimate
-from newsdesk.stories.embed import Embedder, article_text_for_embedding
+from newsdesk.stories.embed import Embedder, article_text_for_embedding, normalise_rows
 from newsdesk.stories.engine import StoryEngine
-from newsdesk.stories.terms import article_terms
+from newsdesk.stories.terms import article_terms, keywords, tfidf
 from newsdesk.types import Article, FeedEntry, RefreshReport, Source
 from newsdesk.writing.writer import write_extractive
 
@@ -148,8 +149,10 @@ def find_copy_of(store: Store, article: Article, print_: Fingerprint) -> str | N
 def store_articles(store: Store, embedder: Embedder, articles: Sequence[Article]) -> tuple[int, int]:
     """Dedupe, embed and store new articles, each in its own transaction; returns (stored, copies)."""
     vectors = embedder.embed([article_text_for_embedding(a.title, a.text) for a in articles])
+    terms = [article_terms(a.title, a.text) for a in articles]
+    df, n_docs = store.document_frequencies({t for counts in terms for t in counts})
     stored = copies = 0
-    for article, vector in zip(articles, vectors, strict=True):
+    for article, vector, counts in zip(articles, vectors, terms, strict=True):
         print_ = fingerprint(article.text) if article.text else None
         original = find_copy_of(store, article, print_) if print_ else None
         if original is not None:
@@ -160,9 +163,10 @@ def store_articles(store: Store, embedder: Embedder, articles: Sequence[Article]
                 article=article,
                 vector=vector,
                 model=embedder.name,
-                terms=article_terms(article.title, article.text).keys(),
+                terms=counts.keys(),
                 signature=print_.signature if print_ else None,
                 band_keys=print_.band_keys if print_ else (),
+                keywords=tuple(keywords(tfidf(counts, df, n_docs))),
             )
         )
     return stored, copies
@@ -172,10 +176,13 @@ def cluster_params(settings: Settings, embedder: Embedder) -> ClusterParams:
     """The story engine's knobs from settings and the embedder."""
     return ClusterParams(
         threshold=settings.cluster_threshold,
+        headline_threshold=settings.cluster_headline_threshold,
+        section_penalty=settings.cluster_section_penalty,
+        daily_decay=settings.cluster_daily_decay,
         lexical_weight=settings.cluster_lexical_weight,
         merge_threshold=settings.cluster_merge_threshold,
         window=timedelta(hours=settings.cluster_window_hours),
-        meaning_floor=embedder.unrelated_cosine,
+        unrelated_cosine=embedder.unrelated_cosine,
     )
 
 
@@ -184,7 +191,19 @@ def story_engine(store: Store, settings: Settings, embedder: Embedder, since: da
     params = cluster_params(settings, embedder)
     stories = store.story_candidates(since - params.window)
     dim = len(embedder.embed(["dimension probe"])[0])
-    return StoryEngine(params, stories, dim, store.document_frequencies, store.story_terms)
+    return StoryEngine(params, stories, dim, store.document_frequencies, store.story_terms, store.stories_by_keywords)
+
+
+def article_evidence(article: Article, vector: np.ndarray) -> ArticleEvidence:
+    """What the story engine is told of an article."""
+    return ArticleEvidence(
+        article_id=article.id,
+        vector=vector,
+        terms=article_terms(article.title, article.text),
+        published=article.published,
+        section=normalise_topic(article.section),
+        short=len(article.text.split()) < SHORT_TEXT_WORDS,
+    )
 
 
 def assign_stories(store: Store, settings: Settings, embedder: Embedder) -> set[str]:
@@ -197,12 +216,11 @@ def assign_stories(store: Store, settings: Settings, embedder: Embedder) -> set[
     if originals:
         engine = story_engine(store, settings, embedder, min(a.published for a in originals))
         vectors = store.vectors([a.id for a in originals])
-        for article in originals:
-            vector = vectors.get(article.id)
-            if vector is None:
-                continue
-            decision = engine.assign(article.id, vector, article_terms(article.title, article.text), article.published)
-            store.assign_article(article.id, decision.story.story_id, decision.story)
+        evidence = [article_evidence(a, vectors[a.id]) for a in originals if a.id in vectors]
+        engine.prefetch(evidence)
+        for item in evidence:
+            decision = engine.assign(item)
+            store.assign_article(item.article_id, decision.story.story_id, decision.story)
             touched.add(decision.story.story_id)
         for story_id in sorted(touched):
             merge = engine.merge_candidate(story_id) if story_id in engine.index else None
@@ -234,7 +252,7 @@ def write_stories(store: Store, settings: Settings, embedder: Embedder, progress
 
 def link_stories(store: Store, settings: Settings) -> None:
     """Recompute every story's related list."""
-    centroids = store.all_story_centroids()
+    centroids = {story_id: normalise_rows(c) for story_id, c in store.all_story_centroids().items()}
     topics = {s.id: s.topic for s in store.list_stories(limit=len(centroids) or 1)}
     for story_id in centroids:
         store.save_related(story_id, related_stories(story_id, centroids, topics, settings.related_count))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
@@ -35,6 +35,7 @@ class NewArticle:
     terms: Iterable[str] = ()  # its distinct terms, counted into document frequencies (originals only)
     signature: np.ndarray | None = None  # MinHash signature for near-duplicate search
     band_keys: tuple[str, ...] = ()  # LSH band keys of that signature
+    keywords: tuple[str, ...] = ()  # its most distinctive terms, indexed to find candidate stories (originals only)
 
 
 @dataclass(frozen=True)
@@ -51,10 +52,11 @@ class StoryCandidate:
     """What the story engine needs to decide whether an article joins a story."""
 
     story_id: str  # the story
-    centroid: np.ndarray  # unit-length mean embedding of its articles
+    centroid: np.ndarray  # mean of its articles' unit embeddings (shorter when they disagree more)
     updated_at: datetime  # publication time of its newest article
     size: int  # articles in the story that are not copies
     terms: dict[str, float]  # summed term counts of its articles (lexical centroid); {} when not loaded
+    sections: dict[str, int] = field(default_factory=dict)  # how many of its articles each topic section holds
 
 
 class Store(Protocol):
@@ -102,6 +104,9 @@ class Store(Protocol):
 
     def document_frequencies(self, terms: Iterable[str]) -> tuple[dict[str, int], int]:
         """How many original articles contain each term, and how many original articles there are."""
+
+    def stories_by_keywords(self, keywords: Sequence[str], since: datetime, limit: int) -> list[str]:
+        """Stories of the articles published since `since` that share these keywords, most shared first."""
 
     def unassigned_articles(self) -> list[Article]:
         """Articles not yet in a story, oldest publication first."""

@@ -83,4 +83,15 @@ SQLITE_MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (band_key, article_id)
     ) WITHOUT ROWID;
     """,
+    # 3: story engine evidence: each story's sections, each article's keywords (the inverted index that
+    # finds candidate stories by wording), and the count of original articles kept beside term_df
+    """
+    ALTER TABLE stories ADD COLUMN sections TEXT NOT NULL DEFAULT '{}';
+    CREATE TABLE article_keywords (
+        term TEXT NOT NULL,
+        article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        PRIMARY KEY (term, article_id)
+    ) WITHOUT ROWID;
+    INSERT INTO term_df (term, df) SELECT '', COUNT(*) FROM articles WHERE copy_of IS NULL;
+    """,
 )

@@ -218,9 +218,14 @@ class SQLiteStore:
                     (article.id, new.model, encode_vector(vector)),
                 )
             if article.copy_of is None:
+                # the row for the empty term counts original articles, so IDF needs no COUNT(*) per lookup
                 db.executemany(
                     "INSERT INTO term_df (term, df) VALUES (?, 1) ON CONFLICT(term) DO UPDATE SET df = df + 1",
-                    [(t,) for t in set(new.terms)],
+                    [(t,) for t in {*new.terms, ""}],
+                )
+                db.executemany(
+                    "INSERT OR IGNORE INTO article_keywords (term, article_id) VALUES (?, ?)",
+                    [(t, article.id) for t in new.keywords],
                 )
             if new.signature is not None:
                 db.execute(
@@ -255,8 +260,22 @@ class SQLiteStore:
             found.update(
                 {r[0]: r[1] for r in self._rows(f"SELECT term, df FROM term_df WHERE term IN ({marks})", chunk)}
             )
-        total = int(self._rows("SELECT COUNT(*) FROM articles WHERE copy_of IS NULL")[0][0])
-        return found, total
+        total = self._rows("SELECT df FROM term_df WHERE term = ''")
+        found.pop("", None)
+        return found, int(total[0][0]) if total else 0
+
+    def stories_by_keywords(self, keywords: Sequence[str], since: datetime, limit: int) -> list[str]:
+        terms = [t for t in dict.fromkeys(keywords) if t]
+        if not terms:
+            return []
+        marks = ",".join("?" * len(terms))
+        rows = self._rows(
+            f"""SELECT a.story_id FROM article_keywords k JOIN articles a ON a.id = k.article_id
+                WHERE k.term IN ({marks}) AND a.published >= ? AND a.story_id IS NOT NULL
+                GROUP BY a.story_id ORDER BY COUNT(*) DESC, MAX(a.published) DESC LIMIT ?""",
+            [*terms, encode_time(since), limit],
+        )
+        return [r[0] for r in rows]
 
     def unassigned_articles(self) -> list[Article]:
         rows = self._rows("SELECT * FROM articles WHERE story_id IS NULL ORDER BY published, id")
@@ -288,10 +307,11 @@ class SQLiteStore:
             updated_at=decode_time(row["updated_at"]),  # type: ignore[arg-type]
             size=row["size"],
             terms=json.loads(row["terms"]) if with_terms else {},
+            sections=json.loads(row["sections"]),
         )
 
     def story_candidates(self, since: datetime) -> list[StoryCandidate]:
-        sql = "SELECT id, centroid, updated_at, size FROM stories WHERE updated_at >= ?"
+        sql = "SELECT id, centroid, updated_at, size, sections FROM stories WHERE updated_at >= ?"
         return [self._candidate(r, with_terms=False) for r in self._rows(sql, (encode_time(since),))]
 
     def story_terms(self, story_ids: Sequence[str]) -> dict[str, dict[str, float]]:
@@ -305,7 +325,9 @@ class SQLiteStore:
         return found
 
     def story_state(self, story_id: str) -> StoryCandidate:
-        rows = self._rows("SELECT id, centroid, updated_at, size, terms FROM stories WHERE id = ?", (story_id,))
+        rows = self._rows(
+            "SELECT id, centroid, updated_at, size, terms, sections FROM stories WHERE id = ?", (story_id,)
+        )
         if not rows:
             raise NotFoundError(f"no story with id {story_id}")
         return self._candidate(rows[0])
@@ -316,10 +338,10 @@ class SQLiteStore:
             if row is None:
                 raise NotFoundError(f"no article with id {article_id}")
             db.execute(
-                """INSERT INTO stories (id, created_at, updated_at, centroid, size, terms, dirty)
-                   VALUES (?, ?, ?, ?, ?, ?, 1)
-                   ON CONFLICT(id) DO UPDATE SET updated_at = excluded.updated_at,
-                   centroid = excluded.centroid, size = excluded.size, terms = excluded.terms, dirty = 1""",
+                """INSERT INTO stories (id, created_at, updated_at, centroid, size, terms, sections, dirty)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, 1)
+                   ON CONFLICT(id) DO UPDATE SET updated_at = excluded.updated_at, centroid = excluded.centroid,
+                   size = excluded.size, terms = excluded.terms, sections = excluded.sections, dirty = 1""",
                 (
                     story_id,
                     row["published"],
@@ -327,6 +349,7 @@ class SQLiteStore:
                     encode_vector(candidate.centroid),
                     candidate.size,
                     json.dumps(candidate.terms),
+                    json.dumps(candidate.sections),
                 ),
             )
             db.execute("UPDATE articles SET story_id = ? WHERE id = ?", (story_id, article_id))
@@ -334,12 +357,14 @@ class SQLiteStore:
     def merge_stories(self, from_id: str, into: StoryCandidate) -> None:
         with self._tx() as db:
             db.execute(
-                "UPDATE stories SET updated_at = ?, centroid = ?, size = ?, terms = ?, dirty = 1 WHERE id = ?",
+                """UPDATE stories SET updated_at = ?, centroid = ?, size = ?, terms = ?, sections = ?, dirty = 1
+                   WHERE id = ?""",
                 (
                     encode_time(into.updated_at),
                     encode_vector(into.centroid),
                     into.size,
                     json.dumps(into.terms),
+                    json.dumps(into.sections),
                     into.story_id,
                 ),
             )

@@ -14,6 +14,7 @@ import numpy as np
 from newsdesk.store.base import StoryCandidate
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+PRIOR_STORIES = 50  # how many stories the prior background counts for
 
 
 def _seconds(when: datetime) -> float:
@@ -59,6 +60,25 @@ class StoryIndex:
             self._matrix[slot] = 0
             self._state.pop(story_id, None)
 
+    def within(self, story_id: str, at: datetime, window: timedelta) -> bool:
+        """Whether the story was updated within `window` of `at`."""
+        return abs(_seconds(self._state[story_id].updated_at) - _seconds(at)) <= window.total_seconds()
+
+    def background(
+        self, vector: np.ndarray, at: datetime, window: timedelta, prior: tuple[float, float], sample: int = 1000
+    ) -> tuple[float, float]:
+        """Mean and spread of a unit vector's cosine to the window's stories (from an even sample of them), so a
+        cosine can be read as how much closer than usual it is: static models put all news near each other.
+        Shrunk toward `prior` (mean, spread) while the window holds few stories."""
+        used = len(self._ids)
+        step = max(1, used // sample)
+        live = np.abs(self._times[:used:step] - _seconds(at)) <= window.total_seconds()
+        scores = (self._matrix[:used:step] @ vector)[live]
+        weight = PRIOR_STORIES / (PRIOR_STORIES + len(scores))
+        mean = weight * prior[0] + (1 - weight) * (float(scores.mean()) if len(scores) else 0.0)
+        spread = weight * prior[1] + (1 - weight) * (float(scores.std()) if len(scores) else 0.0)
+        return mean, spread or 1.0
+
     def get(self, story_id: str) -> StoryCandidate:
         """The indexed state of a story."""
         return self._state[story_id]
@@ -68,16 +88,17 @@ class StoryIndex:
         used = len(self._ids)
         if used == 0:
             return [[] for _ in range(len(vectors))]
-        centre, reach = _seconds(at), window.total_seconds()
-        live = np.abs(self._times[:used] - centre) <= reach
-        if not live.any():
+        live = np.abs(self._times[:used] - _seconds(at)) <= window.total_seconds()
+        count = int(live.sum())
+        if not count:
             return [[] for _ in range(len(vectors))]
-        slots = np.flatnonzero(live)
-        scores = np.atleast_2d(vectors) @ self._matrix[slots].T
-        take = min(k, len(slots))
+        # scores over the contiguous matrix (no gathered copy), then the stories outside the window masked
+        scores = np.atleast_2d(vectors) @ self._matrix[:used].T
+        scores[:, ~live] = -np.inf
+        take = min(k, count)
         best = np.argpartition(-scores, take - 1, axis=1)[:, :take]
         found = []
         for row, picks in zip(scores, best, strict=True):
             ordered = picks[np.argsort(-row[picks])]
-            found.append([self._ids[int(slots[i])] or "" for i in ordered])
+            found.append([self._ids[int(i)] or "" for i in ordered])
         return found

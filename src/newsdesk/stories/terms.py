@@ -40,3 +40,8 @@ def cosine(a: Mapping[str, float], b: Mapping[str, float]) -> float:
     if len(a) > len(b):
         a, b = b, a
     return sum(w * b.get(t, 0.0) for t, w in a.items())
+
+
+def keywords(weights: Mapping[str, float], count: int = 10) -> list[str]:
+    """An article's most distinctive terms (highest TF-IDF weight), for the keyword index."""
+    return sorted(weights, key=lambda t: (-weights[t], t))[:count]
