@@ -159,3 +159,31 @@ def test_near_copies_by_band_key(store: Store) -> None:
     assert np.array_equal(found["art1"].signature, sig)
     assert [c.article_id for c in store.near_copies(["1:c", "9:z"])] == ["art2"]
     assert store.near_copies([]) == []
+
+
+def test_keyword_index_finds_stories_of_recent_articles(store: Store) -> None:
+    words = {1: ("strike", "anselm", "port"), 2: ("strike", "wages"), 3: ("film", "heron"), 4: ("strike", "port")}
+    for n, keywords in words.items():
+        store.add_article(NewArticle(article(n), unit(1, n), "m", ["x"], keywords=keywords))
+    for n in (1, 2, 3):
+        store.assign_article(f"art{n}", f"s{n}", StoryCandidate(f"s{n}", unit(1, n), T0, 1, {}))
+    # most shared keywords first; art4 has no story yet, so it is not found
+    assert store.stories_by_keywords(["strike", "port", "anselm"], T0, 10) == ["s1", "s2"]
+    assert store.stories_by_keywords(["strike"], T0, 1) in (["s1"], ["s2"])
+    assert store.stories_by_keywords(["strike"], T0 + timedelta(hours=2), 10) == ["s2"]  # art1 is older
+    assert store.stories_by_keywords([], T0, 10) == []
+    copy = NewArticle(article(5, copy_of="art1"), unit(1, 0), "m", ["x"], keywords=("strike",))
+    store.add_article(copy)  # copies are not indexed: their original already is
+    assert store.document_frequencies(["x"]) == ({"x": 4}, 4)
+
+
+def test_story_sections_are_kept(store: Store) -> None:
+    store.add_article(NewArticle(article(1), unit(1, 0), "m"))
+    state = StoryCandidate("s1", unit(1, 0), T0, 1, {"body": 1.0}, {"Business": 2, "Technology": 1})
+    store.assign_article("art1", "s1", state)
+    assert store.story_state("s1").sections == {"Business": 2, "Technology": 1}
+    assert store.story_candidates(T0)[0].sections == {"Business": 2, "Technology": 1}
+    store.add_article(NewArticle(article(2), unit(1, 0), "m"))
+    store.assign_article("art2", "s2", StoryCandidate("s2", unit(1, 0), T0, 1, {}, {"World": 1}))
+    store.merge_stories("s2", StoryCandidate("s1", unit(1, 0), T0, 2, {}, {"Business": 2, "World": 1}))
+    assert store.story_state("s1").sections == {"Business": 2, "World": 1}

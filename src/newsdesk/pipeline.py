@@ -222,12 +222,10 @@ def assign_stories(store: Store, settings: Settings, embedder: Embedder) -> set[
             decision = engine.assign(item)
             store.assign_article(item.article_id, decision.story.story_id, decision.story)
             touched.add(decision.story.story_id)
-        for story_id in sorted(touched):
-            merge = engine.merge_candidate(story_id) if story_id in engine.index else None
-            if merge is not None:
-                store.merge_stories(merge.gone, merge.kept)
-                touched.discard(merge.gone)
-                touched.add(merge.kept.story_id)
+        for merge in engine.merges(sorted(touched)):
+            store.merge_stories(merge.gone, merge.kept)
+            touched.discard(merge.gone)
+            touched.add(merge.kept.story_id)
     for article in (a for a in pending if a.copy_of):
         original = store.get_article(article.copy_of or "")
         if original.story_id is None:

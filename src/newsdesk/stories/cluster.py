@@ -23,6 +23,7 @@ from newsdesk.stories.embed import normalise_rows
 from newsdesk.stories.terms import cosine
 
 SHORT_TEXT_WORDS = 50  # an article with fewer words of body text is judged by its headline
+STORY_TERMS_KEPT = 1000  # a story keeps its heaviest summed terms; the tail of rare one-offs is dropped
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,7 @@ class ClusterParams:
     unrelated_spread: float = 0.11  # and its usual spread
     shortlist: int = 20  # stories compared in full, taken by embedding similarity
     keyword_shortlist: int = 20  # more stories compared in full, taken by shared keywords
+    terms_kept: int = 128  # an article's heaviest TF-IDF terms compared and added to its story
     tightness: float = 0.25  # how much a story's spread counts against it (0: centroid cosine, 1: average link)
 
 
@@ -101,6 +103,12 @@ def threshold(article: ArticleEvidence, params: ClusterParams) -> float:
     return params.headline_threshold if article.short else params.threshold
 
 
+def _pruned(terms: Counter[str]) -> dict[str, float]:
+    if len(terms) <= STORY_TERMS_KEPT:
+        return dict(terms)
+    return dict(terms.most_common(STORY_TERMS_KEPT))
+
+
 def _added(counts: Mapping[str, int], section: str) -> dict[str, int]:
     merged = Counter(counts)
     if section:
@@ -130,7 +138,7 @@ def join(story: StoryCandidate, article: ArticleEvidence, weights: Mapping[str, 
         centroid,
         max(story.updated_at, article.published),
         story.size + 1,
-        dict(merged),
+        _pruned(merged),
         _added(story.sections, article.section),
     )
 
@@ -147,7 +155,7 @@ def combine(into: StoryCandidate, other: StoryCandidate) -> StoryCandidate:
         centroid,
         max(into.updated_at, other.updated_at),
         into.size + other.size,
-        dict(terms),
+        _pruned(terms),
         dict(sections),
     )
 

@@ -36,6 +36,11 @@ TermsLoader = Callable[[Sequence[str]], dict[str, dict[str, float]]]
 KeywordSearch = Callable[[Sequence[str], datetime, int], list[str]]
 
 
+KEYWORD_SHARE = 0.002  # keywords found in more of the stream's articles than this are not looked up
+KEYWORD_MIN_DF = 50  # ... unless the stream is still young
+KEYWORDS_SEARCHED = 6  # an article's heaviest terms looked up in the keyword index
+
+
 def _no_keyword_search(_: Sequence[str], __: datetime, ___: int) -> list[str]:
     return []
 
@@ -71,8 +76,9 @@ class StoryEngine:
     ) -> None:
         self.params = params
         self.index = StoryIndex(dim)
-        for story in stories:
-            self.index.upsert(story)
+        loaded = list(stories)
+        self.index.extend(loaded)
+        self._sizes_at_load = {s.story_id: s.size for s in loaded}
         self._load_frequencies = frequencies
         self._load_terms = story_terms
         self._by_keywords = by_keywords
@@ -81,7 +87,9 @@ class StoryEngine:
         self._terms: dict[str, dict[str, float]] = {}
         self._norms: dict[tuple[str, int], float] = {}
         self._prefetched: dict[str, list[str]] = {}
-        self._changed: set[str] = set()
+        self._recent = StoryIndex(dim, capacity=64)  # stories changed since the last prefetch
+        self._neighbours: dict[str, set[str]] = {}  # story -> candidates its arrivals of this pass compared
+        self._last_candidates: list[str] = []
 
     # -- evidence -------------------------------------------------------------
     def _frequencies(self, terms: Iterable[str]) -> tuple[dict[str, int], int]:
@@ -103,6 +111,11 @@ class StoryEngine:
             state.story_id, state.centroid, state.updated_at, state.size, self._terms[story_id], state.sections
         )
 
+    def _load_missing_terms(self, story_ids: Sequence[str]) -> None:
+        missing = [s for s in story_ids if s not in self._terms and not self.index.get(s).terms]
+        if missing:
+            self._terms.update(self._load_terms(missing))
+
     def _norm(self, story: StoryCandidate) -> float:
         key = (story.story_id, story.size)
         if key not in self._norms:
@@ -112,7 +125,7 @@ class StoryEngine:
     def _remember(self, story: StoryCandidate) -> None:
         self.index.upsert(story)
         self._terms[story.story_id] = story.terms
-        self._changed.add(story.story_id)
+        self._recent.upsert(story)
 
     def prefetch(self, articles: Sequence[ArticleEvidence]) -> None:
         """Look up the nearest stories of a whole pass's articles in one matrix product (cheaper than one
@@ -122,33 +135,39 @@ class StoryEngine:
         vectors = np.stack([a.vector for a in articles])
         start = min(a.published for a in articles)
         span = self.params.window + (max(a.published for a in articles) - start)
-        for offset in range(0, len(articles), 512):
-            chunk = slice(offset, offset + 512)
+        for offset in range(0, len(articles), 128):
+            chunk = slice(offset, offset + 128)
             found = self.index.nearest(vectors[chunk], start, span, 2 * self.params.shortlist + 1)
             for article, ids in zip(articles[chunk], found, strict=True):
                 self._prefetched[article.article_id] = ids
-        self._changed = set()
+        self._recent = StoryIndex(self._recent.dim, capacity=64)
 
     def _nearest(self, vector: np.ndarray, at: datetime, article_id: str) -> list[str]:
         window, count = self.params.window, self.params.shortlist + 1
         if article_id not in self._prefetched:
             return self.index.nearest(vector[None, :], at, window, count)[0]
-        ids = [s for s in self._prefetched.pop(article_id) if s in self.index and s not in self._changed]
-        changed = [s for s in self._changed if s in self.index]
-        if changed:
-            centroids = np.stack([self.index.get(s).centroid for s in changed])
-            order = np.argsort(-(centroids @ vector))[:count]
-            ids += [changed[int(i)] for i in order]
-        scored = sorted(ids, key=lambda s: -float(np.dot(self.index.get(s).centroid, vector)))
-        return [s for s in scored if self.index.within(s, at, window)][:count]
+        recent = self._recent.nearest(vector[None, :], at, window, count)[0]
+        ids = [s for s in self._prefetched.pop(article_id) if s not in self._recent]
+        ids = self.index.within(ids, at, window)[:count]
+        return self.index.closest(ids + recent, vector, count)
 
     def _candidates(self, query: ArticleEvidence, weights: Mapping[str, float], exclude: str) -> list[str]:
-        """Stories to compare in full: nearest by meaning, and those sharing the most keywords."""
+        """Stories to compare in full: nearest by meaning, and those sharing the most keywords. A story
+        re-examined for merging looks where the articles that joined it in this pass looked."""
         params, at = self.params, query.published
+        seen = self._neighbours.get(query.article_id.removeprefix("story:"))
+        if query.article_id.startswith("story:") and seen is not None:
+            recent = self._recent.nearest(query.vector[None, :], at, params.window, params.shortlist + 1)[0]
+            found = self.index.within([*seen, *recent], at, params.window)
+            return [s for s in dict.fromkeys(found) if s != exclude]
         found = self._nearest(query.vector, at, query.article_id)
         if params.keyword_shortlist:
-            shared = self._by_keywords(keywords(weights), at - params.window, params.keyword_shortlist + 1)
-            found += [s for s in shared if s in self.index and self.index.within(s, at, params.window)]
+            # a keyword in more than one article in KEYWORD_SHARE is weak evidence with a long posting list
+            top = keywords(weights, KEYWORDS_SEARCHED)
+            df, n_docs = self._frequencies(top)
+            rare = [t for t in top if df[t] <= max(KEYWORD_MIN_DF, int(n_docs * KEYWORD_SHARE))]
+            shared = self._by_keywords(rare, at - params.window, params.keyword_shortlist + 1)
+            found += self.index.within(shared, at, params.window)
         return [s for s in dict.fromkeys(found) if s != exclude]
 
     def _best(
@@ -159,7 +178,10 @@ class StoryEngine:
         unit = normalise_rows(query.vector)
         prior = (params.unrelated_cosine, params.unrelated_spread)
         usual, spread = self.index.background(unit, query.published, params.window, prior)
-        for story_id in self._candidates(query, weights, exclude):
+        candidates = self._candidates(query, weights, exclude)
+        self._last_candidates = candidates
+        self._load_missing_terms(candidates)
+        for story_id in candidates:
             story = self._story(story_id)
             meaning = (float(np.dot(story.centroid, unit)) - usual) / spread
             lexical = wording(weights, story, self._norm(story), params.tightness)
@@ -174,31 +196,54 @@ class StoryEngine:
     def assign(self, article: ArticleEvidence) -> Decision:
         """Join the most similar story in the window if it clears the threshold, else start one."""
         df, n_docs = self._frequencies(article.terms)
-        weights = tfidf(article.terms, df, n_docs)
+        weights = tfidf(article.terms, df, n_docs, keep=self.params.terms_kept)
         score, best = self._best(article, weights)
         if best is None or score < threshold(article, self.params):
             story = new_story(article, weights)
             self._remember(story)
             return Decision(story=story, is_new=True, score=0.0)
         story = join(best, article, weights)
+        self._neighbours.setdefault(story.story_id, set()).update(self._last_candidates)
         self._remember(story)
         return Decision(story=story, is_new=False, score=score)
 
-    def merge_candidate(self, story_id: str) -> Merge | None:
-        """The merge of a story with the one it turns out to be part of, if any clears the merge threshold.
-
-        An article joins on the evidence present when it arrives; with more articles and better document
-        frequencies, two stories can show they are one."""
+    def _as_query(self, story_id: str) -> ArticleEvidence:
+        """A story put as an article would be: its mean embedding, main section and newest time."""
         story = self._story(story_id)
         section = max(story.sections, key=lambda s: story.sections[s]) if story.sections else ""
+        return ArticleEvidence(f"story:{story_id}", story.centroid, story.terms, story.updated_at, section)
+
+    def _grown(self, story_id: str) -> bool:
+        """Whether a story of several articles doubled in size in this pass (new ones included): re-examining
+        a story at each doubling finds the merges that growth reveals, at a cost in the log of its size."""
+        before, now = self._sizes_at_load.get(story_id, 0), self.index.get(story_id).size
+        # a lone article was just compared with every candidate when it arrived: nothing new to find
+        return now > 1 and now.bit_length() > before.bit_length()
+
+    def merges(self, story_ids: Sequence[str]) -> list[Merge]:
+        """Merge each of these stories into the one it turns out to be part of, when one clears the merge
+        threshold. An article joins on the evidence present when it arrives; with more articles and better
+        document frequencies, two stories can show they are one."""
+        live = [s for s in story_ids if s in self.index and self._grown(s)]
+        found = []
+        for story_id in live:
+            merge = self.merge_candidate(story_id) if story_id in self.index else None
+            if merge is not None:
+                found.append(merge)
+        return found
+
+    def merge_candidate(self, story_id: str) -> Merge | None:
+        """The merge of one story into the most similar other, if it clears the merge threshold."""
+        query = self._as_query(story_id)
+        story = self._story(story_id)
         mean = {t: w / story.size for t, w in story.terms.items()}
-        query = ArticleEvidence("", story.centroid, story.terms, story.updated_at, section)
         score, other = self._best(query, mean, exclude=story_id)
         if other is None or score < self.params.merge_threshold:
             return None
         kept, gone = survivor(other, story)
         merged = combine(kept, gone)
         self.index.remove(gone.story_id)
+        self._recent.remove(gone.story_id)
         self._terms.pop(gone.story_id, None)
         self._remember(merged)
         return Merge(kept=merged, gone=gone.story_id)

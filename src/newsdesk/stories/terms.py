@@ -26,11 +26,14 @@ def article_terms(title: str, text: str, lead_words: int = 400) -> Counter[str]:
     return counts
 
 
-def tfidf(counts: Mapping[str, float], df: Mapping[str, int], n_docs: int) -> dict[str, float]:
-    """Unit-length sublinear TF-IDF weights; unseen terms get the highest IDF."""
+def tfidf(counts: Mapping[str, float], df: Mapping[str, int], n_docs: int, keep: int = 0) -> dict[str, float]:
+    """Unit-length sublinear TF-IDF weights; unseen terms get the highest IDF. With `keep`, only that many of
+    the heaviest terms stay (the tail of common words adds cost and noise, not evidence)."""
     weights = {
         t: (1.0 + math.log(c)) * math.log((n_docs + 1) / (df.get(t, 0) + 1)) + 1e-9 for t, c in counts.items() if c > 0
     }
+    if keep and len(weights) > keep:
+        weights = {t: weights[t] for t in sorted(weights, key=lambda t: (-weights[t], t))[:keep]}
     norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
     return {t: w / norm for t, w in weights.items()}
 
