@@ -187,3 +187,21 @@ def test_story_sections_are_kept(store: Store) -> None:
     store.assign_article("art2", "s2", StoryCandidate("s2", unit(1, 0), T0, 1, {}, {"World": 1}))
     store.merge_stories("s2", StoryCandidate("s1", unit(1, 0), T0, 2, {}, {"Business": 2, "World": 1}))
     assert store.story_state("s1").sections == {"Business": 2, "World": 1}
+
+
+def test_split_moves_articles_and_copies_to_a_new_story(store: Store) -> None:
+    for n in (1, 2, 3, 4):
+        store.add_article(NewArticle(article(n), unit(1, n), "m"))
+        store.assign_article(f"art{n}", "s1", StoryCandidate("s1", unit(1, 1), T0 + timedelta(hours=n), n, {}))
+    store.add_article(NewArticle(article(5, copy_of="art4"), unit(1, 4), "m"))
+    store.assign_article("art5", "s1", StoryCandidate("s1", unit(1, 1), T0 + timedelta(hours=5), 4, {}))
+    store.save_writing("s1", Writing("Title 1", (), ()), "World")
+    kept = StoryCandidate("s1", unit(1, 1), T0 + timedelta(hours=2), 2, {"a": 2.0}, {"World": 2})
+    new = StoryCandidate("s9", unit(1, 4), T0 + timedelta(hours=4), 2, {"b": 2.0}, {"Business": 2})
+    store.split_story(kept, ["art3", "art4"], new)
+    assert [a.id for a in store.articles_of_story("s1")] == ["art1", "art2"]
+    assert [a.id for a in store.articles_of_story("s9")] == ["art3", "art4", "art5"]  # the copy follows
+    assert store.resolve_story_id("s1") == "s1" and store.resolve_story_id("s9") == "s9"
+    assert store.story_state("s1").terms == {"a": 2.0} and store.story_state("s9").sections == {"Business": 2}
+    assert store.get_story("s9").created_at == T0 + timedelta(hours=3)
+    assert set(store.dirty_stories()) == {"s1", "s9"}  # both are written again

@@ -13,6 +13,7 @@ from newsdesk.stories.cluster import (
     ArticleEvidence,
     ClusterParams,
     new_story_id,
+    split_story_id,
     staleness,
     survivor,
     terms_norm,
@@ -89,6 +90,14 @@ def _engine(stories: list[StoryCandidate], df: Counter[str], terms: dict[str, di
         frequencies=lambda wanted: ({t: df[t] for t in wanted if t in df}, 100),
         story_terms=lambda ids: {i: terms[i] for i in ids},
     )
+
+
+TWO_EVENTS = [  # interleaved articles of two events
+    ("Port strike halts ships", "Dockworkers at Port Anselm walked out over pay, halting container ships."),
+    ("Film wins festival prize", "A drama about salt miners won the Silver Heron at the film festival."),
+    ("Dockers strike at Port Anselm", "About 4,000 dockworkers at Port Anselm went on strike over wages."),
+    ("Silver Heron for salt miners", "The festival jury gave its Silver Heron prize to a film about miners."),
+]
 
 
 def _evidence(lines: list[tuple[str, str]]) -> tuple[np.ndarray, list[Counter[str]], Counter[str]]:
@@ -172,13 +181,7 @@ def test_time_and_headlines_change_what_it_takes_to_join() -> None:
 
 
 def test_prefetching_a_pass_decides_as_one_search_per_article() -> None:
-    lines = [
-        ("Port strike halts ships", "Dockworkers at Port Anselm walked out over pay."),
-        ("Film wins festival prize", "A drama about salt miners won the Silver Heron."),
-        ("Dockers strike at Port Anselm", "About 4,000 dockworkers at Port Anselm went on strike."),
-        ("Silver Heron for salt miners", "The festival jury gave its prize to a film about miners."),
-        ("Floods in Belkirk", "The Varna river burst its banks and flooded Belkirk."),
-    ]
+    lines = [*TWO_EVENTS, ("Floods in Belkirk", "The Varna river burst its banks and flooded Belkirk.")]
     vectors, terms, df = _evidence(lines)
     arrivals = [ArticleEvidence(f"a{n}", vectors[n], terms[n], T0 + timedelta(hours=n)) for n in range(len(lines))]
     plain, batched = _engine([], df, {}), _engine([], df, {})
@@ -186,3 +189,18 @@ def test_prefetching_a_pass_decides_as_one_search_per_article() -> None:
     stories = [plain.assign(a).story.story_id for a in arrivals]
     assert stories == [batched.assign(a).story.story_id for a in arrivals]
     assert stories[2] == stories[0] and stories[1] != stories[0] and len(set(stories)) in (3, 4)
+
+
+def test_a_story_of_two_events_splits_and_keeps_its_id() -> None:
+    vectors, terms, df = _evidence(TWO_EVENTS)
+    members = [ArticleEvidence(f"a{n}", vectors[n], terms[n], T0 + timedelta(hours=n)) for n in range(4)]
+    mixed = _story("mixed", list(vectors.mean(axis=0)), T0 + timedelta(hours=3), size=4)
+    engine = _engine([mixed], df, {"mixed": {}})
+    split = engine.split_candidate("mixed", members)
+    assert split is not None
+    assert split.kept.story_id == "mixed" and split.kept.size == 2  # the part with the first article keeps it
+    assert split.moved == ("a1", "a3") and split.new.story_id == split_story_id("mixed", "a1")
+    assert split.new.story_id != new_story_id("a1") and split.new.size == 2
+    assert "mixed" in engine.index and split.new.story_id in engine.index
+    one_event = [members[0], members[2], replace(members[0], article_id="a4"), replace(members[2], article_id="a5")]
+    assert engine.split_candidate("mixed", one_event) is None

@@ -181,6 +181,7 @@ def cluster_params(settings: Settings, embedder: Embedder) -> ClusterParams:
         daily_decay=settings.cluster_daily_decay,
         lexical_weight=settings.cluster_lexical_weight,
         merge_threshold=settings.cluster_merge_threshold,
+        split_threshold=settings.cluster_split_threshold,
         window=timedelta(hours=settings.cluster_window_hours),
         unrelated_cosine=embedder.unrelated_cosine,
     )
@@ -206,8 +207,16 @@ def article_evidence(article: Article, vector: np.ndarray) -> ArticleEvidence:
     )
 
 
+def story_members(store: Store, story_id: str) -> list[ArticleEvidence]:
+    """What the story engine is told of a story's articles (copies left out), oldest first."""
+    originals = [a for a in store.articles_of_story(story_id) if not a.copy_of]
+    vectors = store.vectors([a.id for a in originals])
+    return [article_evidence(a, vectors[a.id]) for a in originals if a.id in vectors]
+
+
 def assign_stories(store: Store, settings: Settings, embedder: Embedder) -> set[str]:
-    """Put every article without a story into one, then merge stories found to be one; returns live changed ids."""
+    """Put every article without a story into one, then merge stories found to be one and split those found
+    to be two; returns the live ids of the stories that changed."""
     pending = store.unassigned_articles()
     if not pending:
         return set()
@@ -226,6 +235,9 @@ def assign_stories(store: Store, settings: Settings, embedder: Embedder) -> set[
             store.merge_stories(merge.gone, merge.kept)
             touched.discard(merge.gone)
             touched.add(merge.kept.story_id)
+        for split in engine.splits(sorted(touched), lambda story_id: story_members(store, story_id)):
+            store.split_story(split.kept, split.moved, split.new)
+            touched.add(split.new.story_id)
     for article in (a for a in pending if a.copy_of):
         original = store.get_article(article.copy_of or "")
         if original.story_id is None:

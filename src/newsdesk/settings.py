@@ -39,6 +39,7 @@ class Settings:
     cluster_section_penalty: float = 0.0  # taken off the similarity when the story was filed under other sections
     cluster_lexical_weight: float = 0.85  # share of wording (TF-IDF) vs meaning (embedding) in that similarity
     cluster_merge_threshold: float = 0.25  # min similarity of two grown stories to merge them into one
+    cluster_split_threshold: float = 0.15  # a story whose two most different groups agree less is split in two
     cluster_daily_decay: float = 0.1  # similarity taken off per day since the story's newest article
     cluster_window_hours: float = 168.0  # a story accepts articles this long after its last one
     # writing

@@ -137,6 +137,10 @@ class Store(Protocol):
         """Move every article of one story into another, store the survivor's new state, and make the
         old id redirect to it for life."""
 
+    def split_story(self, kept: StoryCandidate, moved: Sequence[str], new: StoryCandidate) -> None:
+        """Move some articles of a story (with their copies) into a new story; the story keeps its id and
+        the rest of its articles, and both store their new state."""
+
     def resolve_story_id(self, story_id: str) -> str | None:
         """The live id for a story id (following merges), or None when it never existed."""
 

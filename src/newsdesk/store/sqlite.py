@@ -342,15 +342,7 @@ class SQLiteStore:
                    VALUES (?, ?, ?, ?, ?, ?, ?, 1)
                    ON CONFLICT(id) DO UPDATE SET updated_at = excluded.updated_at, centroid = excluded.centroid,
                    size = excluded.size, terms = excluded.terms, sections = excluded.sections, dirty = 1""",
-                (
-                    story_id,
-                    row["published"],
-                    encode_time(candidate.updated_at),
-                    encode_vector(candidate.centroid),
-                    candidate.size,
-                    json.dumps(candidate.terms),
-                    json.dumps(candidate.sections),
-                ),
+                (story_id, row["published"], *self._state_values(candidate)),
             )
             db.execute("UPDATE articles SET story_id = ? WHERE id = ?", (story_id, article_id))
 
@@ -359,14 +351,7 @@ class SQLiteStore:
             db.execute(
                 """UPDATE stories SET updated_at = ?, centroid = ?, size = ?, terms = ?, sections = ?, dirty = 1
                    WHERE id = ?""",
-                (
-                    encode_time(into.updated_at),
-                    encode_vector(into.centroid),
-                    into.size,
-                    json.dumps(into.terms),
-                    json.dumps(into.sections),
-                    into.story_id,
-                ),
+                (*self._state_values(into), into.story_id),
             )
             db.execute("UPDATE articles SET story_id = ? WHERE story_id = ?", (into.story_id, from_id))
             db.execute("DELETE FROM related WHERE related_id = ? OR story_id = ?", (from_id, from_id))
@@ -375,6 +360,37 @@ class SQLiteStore:
             db.execute(
                 "INSERT OR REPLACE INTO story_redirects (old_id, new_id) VALUES (?, ?)", (from_id, into.story_id)
             )
+
+    def split_story(self, kept: StoryCandidate, moved: Sequence[str], new: StoryCandidate) -> None:
+        ids = list(moved)
+        marks = ",".join("?" * len(ids))
+        with self._tx() as db:
+            first = db.execute(f"SELECT MIN(published) FROM articles WHERE id IN ({marks})", ids).fetchone()[0]
+            db.execute(
+                """INSERT INTO stories (id, created_at, updated_at, centroid, size, terms, sections, dirty)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, 1)""",
+                (new.story_id, first, *self._state_values(new)),
+            )
+            db.execute(
+                f"UPDATE articles SET story_id = ? WHERE id IN ({marks}) OR copy_of IN ({marks})",
+                [new.story_id, *ids, *ids],
+            )
+            db.execute(
+                """UPDATE stories SET updated_at = ?, centroid = ?, size = ?, terms = ?, sections = ?, dirty = 1
+                   WHERE id = ?""",
+                (*self._state_values(kept), kept.story_id),
+            )
+
+    @staticmethod
+    def _state_values(story: StoryCandidate) -> tuple[Any, ...]:
+        """updated_at, centroid, size, terms, sections: the columns a story's engine state fills."""
+        return (
+            encode_time(story.updated_at),
+            encode_vector(story.centroid),
+            story.size,
+            json.dumps(story.terms),
+            json.dumps(story.sections),
+        )
 
     def resolve_story_id(self, story_id: str) -> str | None:
         if self._rows("SELECT 1 FROM stories WHERE id = ?", (story_id,)):

@@ -34,6 +34,7 @@ class ClusterParams:
     lexical_weight: float  # share of TF-IDF cosine in the combined similarity (rest: embedding cosine)
     window: timedelta  # a story accepts articles this close in time to its newest one
     merge_threshold: float = 0.25  # min similarity of two stories (mean articles) to merge them
+    split_threshold: float = 0.15  # a story's two most different groups of articles are two stories below this
     headline_threshold: float = 0.2  # min combined similarity for an article without body text
     headline_lexical_weight: float = 0.7  # share of TF-IDF for it: a headline's embedding says as much as its words
     daily_decay: float = 0.1  # taken off per day between the article and the story's newest article
@@ -78,6 +79,12 @@ def wording(weights: Mapping[str, float], story: StoryCandidate, norm: float, ti
     length of the mean vector (how much its articles agree) to the power `tightness` (0: centroid, 1: mean)."""
     centroid = cosine(weights, story.terms) / norm
     return centroid * (norm / max(1, story.size)) ** tightness
+
+
+def split_story_id(story_id: str, article_id: str) -> str:
+    """The id for life of the part split off a story, derived from the story and the part's first article
+    (never the id the article itself gave a story it started, which may be the story being split)."""
+    return hashlib.sha1(f"split:{story_id}:{article_id}".encode()).hexdigest()[:12]
 
 
 def similarity(meaning: float, wording: float, params: ClusterParams, short: bool = False) -> float:

@@ -7,7 +7,7 @@ keyword index) through loaders, and returns its decisions; it never touches stor
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import numpy as np
@@ -21,6 +21,7 @@ from newsdesk.stories.cluster import (
     new_story,
     section_conflict,
     similarity,
+    split_story_id,
     staleness,
     survivor,
     terms_norm,
@@ -29,11 +30,14 @@ from newsdesk.stories.cluster import (
 )
 from newsdesk.stories.embed import normalise_rows
 from newsdesk.stories.index import StoryIndex
+from newsdesk.stories.split import halves, wording_matrix
 from newsdesk.stories.terms import keywords, tfidf
 
 FrequencyLoader = Callable[[Iterable[str]], tuple[dict[str, int], int]]
 TermsLoader = Callable[[Sequence[str]], dict[str, dict[str, float]]]
 KeywordSearch = Callable[[Sequence[str], datetime, int], list[str]]
+MemberLoader = Callable[[str], list[ArticleEvidence]]
+SPLIT_MIN_SIZE = 4  # a story is examined for splitting from this many articles: each part keeps two
 
 
 KEYWORD_SHARE = 0.002  # keywords found in more of the stream's articles than this are not looked up
@@ -52,6 +56,15 @@ class Decision:
     story: StoryCandidate  # the story's state after the article joined (or started) it
     is_new: bool  # the article started the story
     score: float  # its similarity to the story it joined (0 for a new story)
+
+
+@dataclass(frozen=True)
+class Split:
+    """One story found to be two."""
+
+    kept: StoryCandidate  # the story that keeps the old id (the larger part), after the split
+    new: StoryCandidate  # the story made of the other part, with a new id
+    moved: tuple[str, ...]  # ids of the articles that moved to the new story
 
 
 @dataclass(frozen=True)
@@ -247,3 +260,53 @@ class StoryEngine:
         self._terms.pop(gone.story_id, None)
         self._remember(merged)
         return Merge(kept=merged, gone=gone.story_id)
+
+    def splits(self, story_ids: Sequence[str], members: MemberLoader) -> list[Split]:
+        """Split each of these stories that grew in this pass and turns out to be two."""
+        found = []
+        for story_id in story_ids:
+            if story_id in self.index and self._grown(story_id) and self.index.get(story_id).size >= SPLIT_MIN_SIZE:
+                split = self.split_candidate(story_id, members(story_id))
+                if split is not None:
+                    found.append(split)
+        return found
+
+    def split_candidate(self, story_id: str, members: Sequence[ArticleEvidence]) -> Split | None:
+        """The split of a story into the two groups of its articles that agree least, if they are far enough
+        apart (mean similarity under the split threshold) and each holds at least two articles."""
+        if len(members) < SPLIT_MIN_SIZE:
+            return None
+        params = self.params
+        weights = []
+        for member in members:
+            df, n_docs = self._frequencies(member.terms)
+            weights.append(tfidf(member.terms, df, n_docs, keep=params.terms_kept))
+        vectors = normalise_rows(np.stack([m.vector for m in members]))
+        usual, spread = self.index.background(
+            normalise_rows(vectors.mean(axis=0)),
+            members[-1].published,
+            params.window,
+            (params.unrelated_cosine, params.unrelated_spread),
+        )
+        meaning = np.clip((vectors @ vectors.T - usual) / spread / params.meaning_scale, 0.0, 1.0)
+        lexical = params.headline_lexical_weight if all(m.short for m in members) else params.lexical_weight
+        combined = (1.0 - lexical) * meaning + lexical * wording_matrix(weights)
+        first, second, between = halves(combined)
+        if min(len(first), len(second)) < 2 or between >= params.split_threshold:
+            return None
+        kept_part, new_part = (first, second) if len(first) >= len(second) else (second, first)
+        kept = self._rebuilt(story_id, [members[i] for i in kept_part], [weights[i] for i in kept_part])
+        new_id = split_story_id(story_id, members[new_part[0]].article_id)
+        new = self._rebuilt(new_id, [members[i] for i in new_part], [weights[i] for i in new_part])
+        for story in (kept, new):
+            self._remember(story)
+        return Split(kept=kept, new=new, moved=tuple(members[i].article_id for i in new_part))
+
+    def _rebuilt(
+        self, story_id: str, members: Sequence[ArticleEvidence], weights: Sequence[Mapping[str, float]]
+    ) -> StoryCandidate:
+        """A story's state made again from its articles, under the given id."""
+        story = new_story(members[0], weights[0])
+        for member, member_weights in zip(members[1:], weights[1:], strict=True):
+            story = join(story, member, member_weights)
+        return replace(story, story_id=story_id)
