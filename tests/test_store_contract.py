@@ -358,3 +358,49 @@ def test_search_finds_words_marks_them_and_follows_rewrites_and_merges(store: St
     assert store.search_stories("over", StoryFilter(), 10) == []  # the merged-away story leaves the index
     store.save_writing("s2", Writing("Flood waters rise", (), ()), "World")  # the survivor is rewritten
     assert [h.story_id for h in store.search_stories("harbour", StoryFilter(), 10)] == ["s2"]  # its articles' titles
+
+
+def test_keyword_index_finds_stories_of_recent_articles(store: Store) -> None:
+    words = {1: ("strike", "anselm", "port"), 2: ("strike", "wages"), 3: ("film", "heron"), 4: ("strike", "port")}
+    for n, keywords in words.items():
+        store.add_article(NewArticle(article(n), unit(1, n), "m", ["x"], keywords=keywords))
+    for n in (1, 2, 3):
+        store.assign_article(f"art{n}", f"s{n}", StoryCandidate(f"s{n}", unit(1, n), T0, 1, {}))
+    # most shared keywords first; art4 has no story yet, so it is not found
+    assert store.stories_by_keywords(["strike", "port", "anselm"], T0, 10) == ["s1", "s2"]
+    assert store.stories_by_keywords(["strike"], T0, 1) in (["s1"], ["s2"])
+    assert store.stories_by_keywords(["strike"], T0 + timedelta(hours=2), 10) == ["s2"]  # art1 is older
+    assert store.stories_by_keywords([], T0, 10) == []
+    copy = NewArticle(article(5, copy_of="art1"), unit(1, 0), "m", ["x"], keywords=("strike",))
+    store.add_article(copy)  # copies are not indexed: their original already is
+    assert store.document_frequencies(["x"]) == ({"x": 4}, 4)
+
+
+def test_story_sections_are_kept(store: Store) -> None:
+    store.add_article(NewArticle(article(1), unit(1, 0), "m"))
+    state = StoryCandidate("s1", unit(1, 0), T0, 1, {"body": 1.0}, {"Business": 2, "Technology": 1})
+    store.assign_article("art1", "s1", state)
+    assert store.story_state("s1").sections == {"Business": 2, "Technology": 1}
+    assert store.story_candidates(T0)[0].sections == {"Business": 2, "Technology": 1}
+    store.add_article(NewArticle(article(2), unit(1, 0), "m"))
+    store.assign_article("art2", "s2", StoryCandidate("s2", unit(1, 0), T0, 1, {}, {"World": 1}))
+    store.merge_stories("s2", StoryCandidate("s1", unit(1, 0), T0, 2, {}, {"Business": 2, "World": 1}))
+    assert store.story_state("s1").sections == {"Business": 2, "World": 1}
+
+
+def test_split_moves_articles_and_copies_to_a_new_story(store: Store) -> None:
+    for n in (1, 2, 3, 4):
+        store.add_article(NewArticle(article(n), unit(1, n), "m"))
+        store.assign_article(f"art{n}", "s1", StoryCandidate("s1", unit(1, 1), T0 + timedelta(hours=n), n, {}))
+    store.add_article(NewArticle(article(5, copy_of="art4"), unit(1, 4), "m"))
+    store.assign_article("art5", "s1", StoryCandidate("s1", unit(1, 1), T0 + timedelta(hours=5), 4, {}))
+    store.save_writing("s1", Writing("Title 1", (), ()), "World")
+    kept = StoryCandidate("s1", unit(1, 1), T0 + timedelta(hours=2), 2, {"a": 2.0}, {"World": 2})
+    new = StoryCandidate("s9", unit(1, 4), T0 + timedelta(hours=4), 2, {"b": 2.0}, {"Business": 2})
+    store.split_story(kept, ["art3", "art4"], new)
+    assert [a.id for a in store.articles_of_story("s1")] == ["art1", "art2"]
+    assert [a.id for a in store.articles_of_story("s9")] == ["art3", "art4", "art5"]  # the copy follows
+    assert store.resolve_story_id("s1") == "s1" and store.resolve_story_id("s9") == "s9"
+    assert store.story_state("s1").terms == {"a": 2.0} and store.story_state("s9").sections == {"Business": 2}
+    assert store.get_story("s9").created_at == T0 + timedelta(hours=3)
+    assert set(store.dirty_stories()) == {"s1", "s9"}  # both are written again

@@ -1,21 +1,33 @@
 """The story engine's stages on their own: dedupe, terms, the index, assignment with a window, merging."""
 
 from collections import Counter
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
+import pytest
 
 from newsdesk.ingest.urls import article_id, canonical_url
 from newsdesk.store.base import StoryCandidate
-from newsdesk.stories.cluster import ClusterParams, new_story_id, survivor
+from newsdesk.stories.cluster import (
+    ArticleEvidence,
+    ClusterParams,
+    new_story_id,
+    split_story_id,
+    staleness,
+    survivor,
+    terms_norm,
+    threshold,
+    wording,
+)
 from newsdesk.stories.dedupe import content_hash, fingerprint, is_near_duplicate
 from newsdesk.stories.embed import get_embedder
 from newsdesk.stories.engine import StoryEngine
 from newsdesk.stories.index import StoryIndex
-from newsdesk.stories.terms import article_terms, cosine, tfidf
+from newsdesk.stories.terms import article_terms, cosine, keywords, tfidf
 
 T0 = datetime(2026, 11, 20, tzinfo=UTC)
-PARAMS = ClusterParams(threshold=0.35, lexical_weight=0.7, window=timedelta(days=7), merge_threshold=0.5)
+PARAMS = ClusterParams(threshold=0.15, lexical_weight=0.85, window=timedelta(days=7), merge_threshold=0.25)
 WIRE = (
     "Heavy rain pushed the Varna river over its banks on Wednesday, flooding the town of Belkirk and forcing "
     "1,200 people from their homes, provincial officials said. Two people died. Rescue teams used boats to reach "
@@ -80,25 +92,42 @@ def _engine(stories: list[StoryCandidate], df: Counter[str], terms: dict[str, di
     )
 
 
+TWO_EVENTS = [  # interleaved articles of two events
+    ("Port strike halts ships", "Dockworkers at Port Anselm walked out over pay, halting container ships."),
+    ("Film wins festival prize", "A drama about salt miners won the Silver Heron at the film festival."),
+    ("Dockers strike at Port Anselm", "About 4,000 dockworkers at Port Anselm went on strike over wages."),
+    ("Silver Heron for salt miners", "The festival jury gave its Silver Heron prize to a film about miners."),
+]
+
+
+def _evidence(lines: list[tuple[str, str]]) -> tuple[np.ndarray, list[Counter[str]], Counter[str]]:
+    """Embeddings, term counts and document frequencies of (title, body) lines."""
+    vectors = get_embedder("static").embed([f"{t}. {b}" for t, b in lines])
+    terms = [article_terms(t, b) for t, b in lines]
+    df: Counter[str] = Counter()  # as if these came in a stream of 100 articles
+    for t in terms:
+        df.update(set(t))
+    return vectors, terms, df
+
+
 def test_assignment_joins_same_event_and_respects_window() -> None:
-    embed = get_embedder("static")
     texts = [
         ("Port strike halts ships", "Dockworkers at Port Anselm walked out over pay, halting container ships."),
         ("Dockers strike at Port Anselm", "About 4,000 dockworkers at Port Anselm went on strike over wages."),
         ("Film wins festival prize", "A drama about salt miners won the Silver Heron at the film festival."),
     ]
-    vectors = embed.embed([f"{t}. {b}" for t, b in texts])
-    terms = [article_terms(t, b) for t, b in texts]
-    df: Counter[str] = Counter()  # as if these three came in a stream of 100 articles
-    for t in terms:
-        df.update(set(t))
+    vectors, terms, df = _evidence(texts)
     engine = _engine([], df, {})
-    first = engine.assign("a1", vectors[0], terms[0], T0)
-    assert first.is_new and first.story.story_id == new_story_id("a1")
-    second = engine.assign("a2", vectors[1], terms[1], T0 + timedelta(hours=3))
+
+    def arrive(n: int, at: datetime) -> ArticleEvidence:
+        return ArticleEvidence(f"a{n}", vectors[n % 3], terms[n % 3], at)
+
+    first = engine.assign(arrive(0, T0))
+    assert first.is_new and first.story.story_id == new_story_id("a0")
+    second = engine.assign(arrive(1, T0 + timedelta(hours=3)))
     assert not second.is_new and second.story.story_id == first.story.story_id and second.story.size == 2
-    assert engine.assign("a3", vectors[2], terms[2], T0 + timedelta(hours=4)).is_new
-    late = engine.assign("a4", vectors[1], terms[1], T0 + timedelta(days=30))
+    assert engine.assign(arrive(2, T0 + timedelta(hours=4))).is_new
+    late = engine.assign(arrive(4, T0 + timedelta(days=30)))
     assert late.is_new  # the same words a month later are a different story
 
 
@@ -106,10 +135,72 @@ def test_merge_joins_a_story_that_is_part_of_a_larger_one() -> None:
     big = _story("big", [1, 0] + [0] * 254, T0, size=4)
     small = _story("small", [1, 0.05] + [0] * 254, T0 + timedelta(hours=5))
     other = _story("other", [0, 1] + [0] * 254, T0)
-    terms = {"big": {"strike": 4, "port": 4, "anselm": 4}, "small": {"strike": 1, "port": 1}, "other": {"film": 2}}
+    # each story keeps the sum of its articles' unit TF-IDF vectors
+    terms = {
+        "big": {"strike": 2.3, "port": 2.3, "anselm": 2.3},
+        "small": {"strike": 0.7, "port": 0.7},
+        "other": {"film": 1},
+    }
     engine = _engine([big, small, other], Counter({"strike": 5, "port": 5, "anselm": 5, "film": 2}), terms)
     assert engine.merge_candidate("other") is None
     merge = engine.merge_candidate("small")
     assert merge is not None and merge.gone == "small" and merge.kept.story_id == "big"
-    assert merge.kept.size == 5 and merge.kept.terms["strike"] == 5 and "small" not in engine.index
+    assert merge.kept.size == 5 and merge.kept.terms["strike"] == pytest.approx(3.0) and "small" not in engine.index
     assert survivor(big, small) == (big, small) and survivor(small, big) == (big, small)
+
+
+def test_a_story_merges_only_when_it_has_grown_in_the_pass() -> None:
+    big = _story("big", [1, 0] + [0] * 254, T0, size=4)
+    small = _story("small", [1, 0.05] + [0] * 254, T0 + timedelta(hours=5), size=3)
+    terms = {"big": {"strike": 2.0, "port": 2.0}, "small": {"strike": 1.5, "port": 1.5}}
+    engine = _engine([big, small], Counter({"strike": 5, "port": 5}), terms)
+    assert engine.merges(["small"]) == []  # unchanged since it was loaded: already examined at its size
+    engine.index.upsert(replace(engine.index.get("small"), size=4))  # 3 -> 4 crosses a power of two
+    assert [m.gone for m in engine.merges(["small"])] == ["small"]
+
+
+def test_wording_runs_from_centroid_cosine_to_average_link() -> None:
+    # two articles, unit vectors (1, 0) and (0, 1) over terms a and b; the article is (1, 0)
+    story = StoryCandidate("s", np.zeros(2, dtype=np.float32), T0, 2, {"a": 1.0, "b": 1.0})
+    norm = terms_norm(story)
+    assert norm == pytest.approx(2**0.5)
+    assert wording({"a": 1.0}, story, norm, tightness=0) == pytest.approx(1 / 2**0.5)  # cosine to the centroid
+    assert wording({"a": 1.0}, story, norm, tightness=1) == pytest.approx(0.5)  # mean of cosines 1 and 0
+
+
+def test_time_and_headlines_change_what_it_takes_to_join() -> None:
+    story = _story("s", [1, 0], T0)
+    fresh = ArticleEvidence("a", np.array([1.0, 0.0]), {}, T0 + timedelta(hours=12))
+    stale = replace(fresh, published=T0 + timedelta(days=3))
+    assert staleness(fresh, story, PARAMS) == pytest.approx(0.05)
+    assert staleness(stale, story, PARAMS) == pytest.approx(0.3)
+    assert threshold(fresh, PARAMS) == PARAMS.threshold
+    assert threshold(replace(fresh, short=True), PARAMS) == PARAMS.headline_threshold
+    assert keywords({"port": 0.5, "strike": 0.7, "the": 0.1}, count=2) == ["strike", "port"]
+    assert list(tfidf({"a": 1, "b": 1, "c": 1}, {"a": 1, "b": 5, "c": 50}, 100, keep=2)) == ["a", "b"]
+
+
+def test_prefetching_a_pass_decides_as_one_search_per_article() -> None:
+    lines = [*TWO_EVENTS, ("Floods in Belkirk", "The Varna river burst its banks and flooded Belkirk.")]
+    vectors, terms, df = _evidence(lines)
+    arrivals = [ArticleEvidence(f"a{n}", vectors[n], terms[n], T0 + timedelta(hours=n)) for n in range(len(lines))]
+    plain, batched = _engine([], df, {}), _engine([], df, {})
+    batched.prefetch(arrivals)
+    stories = [plain.assign(a).story.story_id for a in arrivals]
+    assert stories == [batched.assign(a).story.story_id for a in arrivals]
+    assert stories[2] == stories[0] and stories[1] != stories[0] and len(set(stories)) in (3, 4)
+
+
+def test_a_story_of_two_events_splits_and_keeps_its_id() -> None:
+    vectors, terms, df = _evidence(TWO_EVENTS)
+    members = [ArticleEvidence(f"a{n}", vectors[n], terms[n], T0 + timedelta(hours=n)) for n in range(4)]
+    mixed = _story("mixed", list(vectors.mean(axis=0)), T0 + timedelta(hours=3), size=4)
+    engine = _engine([mixed], df, {"mixed": {}})
+    split = engine.split_candidate("mixed", members)
+    assert split is not None
+    assert split.kept.story_id == "mixed" and split.kept.size == 2  # the part with the first article keeps it
+    assert split.moved == ("a1", "a3") and split.new.story_id == split_story_id("mixed", "a1")
+    assert split.new.story_id != new_story_id("a1") and split.new.size == 2
+    assert "mixed" in engine.index and split.new.story_id in engine.index
+    one_event = [members[0], members[2], replace(members[0], article_id="a4"), replace(members[2], article_id="a5")]
+    assert engine.split_candidate("mixed", one_event) is None

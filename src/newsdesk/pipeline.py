@@ -14,20 +14,22 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
+
 from newsdesk.ingest.poll import poll_sources
 from newsdesk.linking.entities import surnames
 from newsdesk.linking.minilm import get_minilm
 from newsdesk.linking.profile import build_profiles, with_topic
 from newsdesk.linking.related import NEIGHBOUR_SCORE, related_stories
 from newsdesk.linking.scoring import Scorer
-from newsdesk.linking.topics import assign_topic, story_topic
+from newsdesk.linking.topics import assign_topic, normalise_topic, story_topic
 from newsdesk.settings import Settings
 from newsdesk.store.base import NewArticle, Store
-from newsdesk.stories.cluster import ClusterParams
+from newsdesk.stories.cluster import SHORT_TEXT_WORDS, ArticleEvidence, ClusterParams
 from newsdesk.stories.dedupe import Fingerprint, content_hash, fingerprint, is_near_duplicate, similarity_estimate
 from newsdesk.stories.embed import Embedder, article_text_for_embedding, normalise_rows
 from newsdesk.stories.engine import StoryEngine
-from newsdesk.stories.terms import article_terms
+from newsdesk.stories.terms import article_terms, keywords, tfidf
 from newsdesk.types import Article, RefreshReport, Source
 from newsdesk.writing.writer import write_story
 
@@ -67,8 +69,10 @@ def store_articles(store: Store, embedder: Embedder, articles: Sequence[Article]
     """Dedupe, embed and store new articles, each in its own transaction; returns (stored, copies)."""
     articles = [replace(a, content_hash=content_hash(a.text)) for a in articles]
     vectors = embedder.embed([article_text_for_embedding(a.title, a.text) for a in articles])
+    terms = [article_terms(a.title, a.text) for a in articles]
+    df, n_docs = store.document_frequencies({t for counts in terms for t in counts})
     stored = copies = 0
-    for article, vector in zip(articles, vectors, strict=True):
+    for article, vector, counts in zip(articles, vectors, terms, strict=True):
         print_ = fingerprint(article.text) if article.text else None
         original = find_copy_of(store, article, print_) if print_ else None
         if original is not None:
@@ -78,9 +82,10 @@ def store_articles(store: Store, embedder: Embedder, articles: Sequence[Article]
                 article=article,
                 vector=vector,
                 model=embedder.name,
-                terms=article_terms(article.title, article.text).keys(),
+                terms=counts.keys(),
                 signature=print_.signature if print_ else None,
                 band_keys=print_.band_keys if print_ else (),
+                keywords=tuple(keywords(tfidf(counts, df, n_docs))),
             )
         )
         stored += added
@@ -92,10 +97,14 @@ def cluster_params(settings: Settings, embedder: Embedder) -> ClusterParams:
     """The story engine's knobs from settings and the embedder."""
     return ClusterParams(
         threshold=settings.cluster_threshold,
+        headline_threshold=settings.cluster_headline_threshold,
+        section_penalty=settings.cluster_section_penalty,
+        daily_decay=settings.cluster_daily_decay,
         lexical_weight=settings.cluster_lexical_weight,
         merge_threshold=settings.cluster_merge_threshold,
+        split_threshold=settings.cluster_split_threshold,
         window=timedelta(hours=settings.cluster_window_hours),
-        meaning_floor=embedder.unrelated_cosine,
+        unrelated_cosine=embedder.unrelated_cosine,
     )
 
 
@@ -104,11 +113,31 @@ def story_engine(store: Store, settings: Settings, embedder: Embedder, since: da
     params = cluster_params(settings, embedder)
     stories = store.story_candidates(since - params.window)
     dim = len(embedder.embed(["dimension probe"])[0])
-    return StoryEngine(params, stories, dim, store.document_frequencies, store.story_terms)
+    return StoryEngine(params, stories, dim, store.document_frequencies, store.story_terms, store.stories_by_keywords)
+
+
+def article_evidence(article: Article, vector: np.ndarray) -> ArticleEvidence:
+    """What the story engine is told of an article."""
+    return ArticleEvidence(
+        article_id=article.id,
+        vector=vector,
+        terms=article_terms(article.title, article.text),
+        published=article.published,
+        section=normalise_topic(article.section),
+        short=len(article.text.split()) < SHORT_TEXT_WORDS,
+    )
+
+
+def story_members(store: Store, story_id: str) -> list[ArticleEvidence]:
+    """What the story engine is told of a story's articles (copies left out), oldest first."""
+    originals = [a for a in store.articles_of_story(story_id) if not a.copy_of]
+    vectors = store.vectors([a.id for a in originals])
+    return [article_evidence(a, vectors[a.id]) for a in originals if a.id in vectors]
 
 
 def assign_stories(store: Store, settings: Settings, embedder: Embedder) -> set[str]:
-    """Put every article without a story into one, then merge stories found to be one; returns live changed ids."""
+    """Put every article without a story into one, then merge stories found to be one and split those found
+    to be two; returns the live ids of the stories that changed."""
     pending = store.unassigned_articles()
     if not pending:
         return set()
@@ -117,19 +146,19 @@ def assign_stories(store: Store, settings: Settings, embedder: Embedder) -> set[
     if originals:
         engine = story_engine(store, settings, embedder, min(a.published for a in originals))
         vectors = store.vectors([a.id for a in originals])
-        for article in originals:
-            vector = vectors.get(article.id)
-            if vector is None:
-                continue
-            decision = engine.assign(article.id, vector, article_terms(article.title, article.text), article.published)
-            store.assign_article(article.id, decision.story.story_id, decision.story)
+        evidence = [article_evidence(a, vectors[a.id]) for a in originals if a.id in vectors]
+        engine.prefetch(evidence)
+        for item in evidence:
+            decision = engine.assign(item)
+            store.assign_article(item.article_id, decision.story.story_id, decision.story)
             touched.add(decision.story.story_id)
-        for story_id in sorted(touched):
-            merge = engine.merge_candidate(story_id) if story_id in engine.index else None
-            if merge is not None:
-                store.merge_stories(merge.gone, merge.kept)
-                touched.discard(merge.gone)
-                touched.add(merge.kept.story_id)
+        for merge in engine.merges(sorted(touched)):
+            store.merge_stories(merge.gone, merge.kept)
+            touched.discard(merge.gone)
+            touched.add(merge.kept.story_id)
+        for split in engine.splits(sorted(touched), lambda story_id: story_members(store, story_id)):
+            store.split_story(split.kept, split.moved, split.new)
+            touched.add(split.new.story_id)
     for article in (a for a in pending if a.copy_of):
         original = store.get_article(article.copy_of or "")
         if original.story_id is None:

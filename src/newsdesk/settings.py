@@ -44,9 +44,13 @@ class Settings:
     disable_after_failures: int = 10  # a source failing this many times in a row is disabled
     # story engine
     embedder: str = "static"  # registered embedder name
-    cluster_threshold: float = 0.4  # min combined similarity of an article to a story to join it
-    cluster_lexical_weight: float = 0.7  # share of wording (TF-IDF) vs meaning (embedding) in that similarity
-    cluster_merge_threshold: float = 0.5  # min similarity of two grown stories to merge them into one
+    cluster_threshold: float = 0.15  # min combined similarity of a full article to a story to join it
+    cluster_headline_threshold: float = 0.2  # the same for an article with no body text, only a headline
+    cluster_section_penalty: float = 0.0  # taken off the similarity when the story was filed under other sections
+    cluster_lexical_weight: float = 0.85  # share of wording (TF-IDF) vs meaning (embedding) in that similarity
+    cluster_merge_threshold: float = 0.25  # min similarity of two grown stories to merge them into one
+    cluster_split_threshold: float = 0.15  # a story whose two most different groups agree less is split in two
+    cluster_daily_decay: float = 0.1  # similarity taken off per day since the story's newest article
     cluster_window_hours: float = 168.0  # a story accepts articles this long after its last one
     # writing
     standfirst_min_words: int = 60  # standfirst lower bound

@@ -22,6 +22,9 @@ SAME_EVENT_SCORE = 0.5  # two stories this close, overlapping in time and naming
 SAME_EVENT_PER_DAY = 0.08  # ...are one event; each day between them asks for this much more closeness
 SAME_EVENT_GAP = timedelta(days=2)  # never one event with more than this between them
 SAME_EVENT_ENTITIES = 0.4  # min salience-weighted entity overlap of one event
+FOLLOW_UP_ENTITIES = 0.7  # stories sharing this much of their salient names...
+FOLLOW_UP_SCORE = 0.65  # ...and this close are one event even days apart (a follow-up the engine kept apart)
+FOLLOW_UP_GAP = timedelta(days=7)  # within the story engine's own window
 
 
 @dataclass(frozen=True)
@@ -100,6 +103,9 @@ class Scorer:
         score = closeness.score if score is None else score
         gap = time_gap(self.profiles[i], self.profiles[j])
         days = gap / timedelta(days=1) if gap is not None else 0.0
+        within = gap is None or gap <= FOLLOW_UP_GAP
+        if within and closeness.entities >= FOLLOW_UP_ENTITIES and score >= FOLLOW_UP_SCORE:
+            return True
         if gap is not None and gap > SAME_EVENT_GAP:
             return False
         named = closeness.entities >= SAME_EVENT_ENTITIES or not (self._names[i] and self._names[j])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
@@ -51,6 +51,7 @@ class NewArticle:
     terms: Iterable[str] = ()  # its distinct terms, counted into document frequencies (originals only)
     signature: np.ndarray | None = None  # MinHash signature for near-duplicate search
     band_keys: tuple[str, ...] = ()  # LSH band keys of that signature
+    keywords: tuple[str, ...] = ()  # its most distinctive terms, indexed to find candidate stories (originals only)
 
 
 @dataclass(frozen=True)
@@ -67,10 +68,11 @@ class StoryCandidate:
     """What the story engine needs to decide whether an article joins a story."""
 
     story_id: str  # the story
-    centroid: np.ndarray  # unit-length mean embedding of its articles
+    centroid: np.ndarray  # mean of its articles' unit embeddings (shorter when they disagree more)
     updated_at: datetime  # publication time of its newest article
     size: int  # articles in the story that are not copies
     terms: dict[str, float]  # summed term counts of its articles (lexical centroid); {} when not loaded
+    sections: dict[str, int] = field(default_factory=dict)  # how many of its articles each topic section holds
 
 
 @dataclass(frozen=True)
@@ -137,6 +139,9 @@ class Store(Protocol):
     def document_frequencies(self, terms: Iterable[str]) -> tuple[dict[str, int], int]:
         """How many original articles contain each term, and how many original articles there are."""
 
+    def stories_by_keywords(self, keywords: Sequence[str], since: datetime, limit: int) -> list[str]:
+        """Stories of the articles published since `since` that share these keywords, most shared first."""
+
     def unassigned_articles(self) -> list[Article]:
         """Articles not yet in a story, oldest publication first."""
 
@@ -165,6 +170,10 @@ class Store(Protocol):
     def merge_stories(self, from_id: str, into: StoryCandidate) -> None:
         """Move every article of one story into another, store the survivor's new state, and make the
         old id redirect to it for life."""
+
+    def split_story(self, kept: StoryCandidate, moved: Sequence[str], new: StoryCandidate) -> None:
+        """Move some articles of a story (with their copies) into a new story; the story keeps its id and
+        the rest of its articles, and both store their new state."""
 
     def resolve_story_id(self, story_id: str) -> str | None:
         """The live id for a story id (following merges), or None when it never existed."""

@@ -183,4 +183,15 @@ SQLITE_MIGRATIONS: tuple[str, ...] = (
         || ' ' || COALESCE((SELECT group_concat(a.title, ' ') FROM articles a WHERE a.story_id = s.id), '')
     FROM story_search_docs d JOIN stories s ON s.id = d.story_id;
     """,
+    # 7: story engine evidence: each story's sections, each article's keywords (the inverted index that
+    # finds candidate stories by wording), and the count of original articles kept beside term_df
+    """
+    ALTER TABLE stories ADD COLUMN sections TEXT NOT NULL DEFAULT '{}';
+    CREATE TABLE article_keywords (
+        term TEXT NOT NULL,
+        article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        PRIMARY KEY (term, article_id)
+    ) WITHOUT ROWID;
+    INSERT INTO term_df (term, df) SELECT '', COUNT(*) FROM articles WHERE copy_of IS NULL;
+    """,
 )

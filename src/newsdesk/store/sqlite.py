@@ -266,9 +266,14 @@ class SQLiteStore(LinkingTables, SQLitePublishing):
                     (article.id, new.model, encode_vector(vector)),
                 )
             if article.copy_of is None:
+                # the row for the empty term counts original articles, so IDF needs no COUNT(*) per lookup
                 db.executemany(
                     "INSERT INTO term_df (term, df) VALUES (?, 1) ON CONFLICT(term) DO UPDATE SET df = df + 1",
-                    [(t,) for t in set(new.terms)],
+                    [(t,) for t in {*new.terms, ""}],
+                )
+                db.executemany(
+                    "INSERT OR IGNORE INTO article_keywords (term, article_id) VALUES (?, ?)",
+                    [(t, article.id) for t in new.keywords],
                 )
             if new.signature is not None:
                 db.execute(
@@ -303,8 +308,22 @@ class SQLiteStore(LinkingTables, SQLitePublishing):
             found.update(
                 {r[0]: r[1] for r in self._rows(f"SELECT term, df FROM term_df WHERE term IN ({marks})", chunk)}
             )
-        total = int(self._rows("SELECT COUNT(*) FROM articles WHERE copy_of IS NULL")[0][0])
-        return found, total
+        total = self._rows("SELECT df FROM term_df WHERE term = ''")
+        found.pop("", None)
+        return found, int(total[0][0]) if total else 0
+
+    def stories_by_keywords(self, keywords: Sequence[str], since: datetime, limit: int) -> list[str]:
+        terms = [t for t in dict.fromkeys(keywords) if t]
+        if not terms:
+            return []
+        marks = ",".join("?" * len(terms))
+        rows = self._rows(
+            f"""SELECT a.story_id FROM article_keywords k JOIN articles a ON a.id = k.article_id
+                WHERE k.term IN ({marks}) AND a.published >= ? AND a.story_id IS NOT NULL
+                GROUP BY a.story_id ORDER BY COUNT(*) DESC, MAX(a.published) DESC LIMIT ?""",
+            [*terms, encode_time(since), limit],
+        )
+        return [r[0] for r in rows]
 
     def unassigned_articles(self) -> list[Article]:
         rows = self._rows("SELECT * FROM articles WHERE story_id IS NULL ORDER BY published, id")
@@ -336,10 +355,11 @@ class SQLiteStore(LinkingTables, SQLitePublishing):
             updated_at=decode_time(row["updated_at"]),  # type: ignore[arg-type]
             size=row["size"],
             terms=json.loads(row["terms"]) if with_terms else {},
+            sections=json.loads(row["sections"]),
         )
 
     def story_candidates(self, since: datetime) -> list[StoryCandidate]:
-        sql = "SELECT id, centroid, updated_at, size FROM stories WHERE updated_at >= ?"
+        sql = "SELECT id, centroid, updated_at, size, sections FROM stories WHERE updated_at >= ?"
         return [self._candidate(r, with_terms=False) for r in self._rows(sql, (encode_time(since),))]
 
     def story_terms(self, story_ids: Sequence[str]) -> dict[str, dict[str, float]]:
@@ -353,7 +373,9 @@ class SQLiteStore(LinkingTables, SQLitePublishing):
         return found
 
     def story_state(self, story_id: str) -> StoryCandidate:
-        rows = self._rows("SELECT id, centroid, updated_at, size, terms FROM stories WHERE id = ?", (story_id,))
+        rows = self._rows(
+            "SELECT id, centroid, updated_at, size, terms, sections FROM stories WHERE id = ?", (story_id,)
+        )
         if not rows:
             raise NotFoundError(f"no story with id {story_id}")
         return self._candidate(rows[0])
@@ -364,32 +386,20 @@ class SQLiteStore(LinkingTables, SQLitePublishing):
             if row is None:
                 raise NotFoundError(f"no article with id {article_id}")
             db.execute(
-                """INSERT INTO stories (id, created_at, updated_at, centroid, size, terms, dirty)
-                   VALUES (?, ?, ?, ?, ?, ?, 1)
-                   ON CONFLICT(id) DO UPDATE SET updated_at = excluded.updated_at,
-                   centroid = excluded.centroid, size = excluded.size, terms = excluded.terms, dirty = 1""",
-                (
-                    story_id,
-                    row["published"],
-                    encode_time(candidate.updated_at),
-                    encode_vector(candidate.centroid),
-                    candidate.size,
-                    json.dumps(candidate.terms),
-                ),
+                """INSERT INTO stories (id, created_at, updated_at, centroid, size, terms, sections, dirty)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, 1)
+                   ON CONFLICT(id) DO UPDATE SET updated_at = excluded.updated_at, centroid = excluded.centroid,
+                   size = excluded.size, terms = excluded.terms, sections = excluded.sections, dirty = 1""",
+                (story_id, row["published"], *self._state_values(candidate)),
             )
             db.execute("UPDATE articles SET story_id = ? WHERE id = ?", (story_id, article_id))
 
     def merge_stories(self, from_id: str, into: StoryCandidate) -> None:
         with self._tx() as db:
             db.execute(
-                "UPDATE stories SET updated_at = ?, centroid = ?, size = ?, terms = ?, dirty = 1 WHERE id = ?",
-                (
-                    encode_time(into.updated_at),
-                    encode_vector(into.centroid),
-                    into.size,
-                    json.dumps(into.terms),
-                    into.story_id,
-                ),
+                """UPDATE stories SET updated_at = ?, centroid = ?, size = ?, terms = ?, sections = ?, dirty = 1
+                   WHERE id = ?""",
+                (*self._state_values(into), into.story_id),
             )
             db.execute("UPDATE articles SET story_id = ? WHERE story_id = ?", (into.story_id, from_id))
             db.execute("DELETE FROM related WHERE related_id = ? OR story_id = ?", (from_id, from_id))
@@ -398,6 +408,37 @@ class SQLiteStore(LinkingTables, SQLitePublishing):
             db.execute(
                 "INSERT OR REPLACE INTO story_redirects (old_id, new_id) VALUES (?, ?)", (from_id, into.story_id)
             )
+
+    def split_story(self, kept: StoryCandidate, moved: Sequence[str], new: StoryCandidate) -> None:
+        ids = list(moved)
+        marks = ",".join("?" * len(ids))
+        with self._tx() as db:
+            first = db.execute(f"SELECT MIN(published) FROM articles WHERE id IN ({marks})", ids).fetchone()[0]
+            db.execute(
+                """INSERT INTO stories (id, created_at, updated_at, centroid, size, terms, sections, dirty)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, 1)""",
+                (new.story_id, first, *self._state_values(new)),
+            )
+            db.execute(
+                f"UPDATE articles SET story_id = ? WHERE id IN ({marks}) OR copy_of IN ({marks})",
+                [new.story_id, *ids, *ids],
+            )
+            db.execute(
+                """UPDATE stories SET updated_at = ?, centroid = ?, size = ?, terms = ?, sections = ?, dirty = 1
+                   WHERE id = ?""",
+                (*self._state_values(kept), kept.story_id),
+            )
+
+    @staticmethod
+    def _state_values(story: StoryCandidate) -> tuple[Any, ...]:
+        """updated_at, centroid, size, terms, sections: the columns a story's engine state fills."""
+        return (
+            encode_time(story.updated_at),
+            encode_vector(story.centroid),
+            story.size,
+            json.dumps(story.terms),
+            json.dumps(story.sections),
+        )
 
     def resolve_story_id(self, story_id: str) -> str | None:
         if self._rows("SELECT 1 FROM stories WHERE id = ?", (story_id,)):

@@ -32,6 +32,7 @@ def content_hash(text: str) -> str:
 NUM_PERM = 128  # MinHash permutations
 BANDS = 32  # LSH bands of 4 rows: pairs above ~0.42 Jaccard share a band key with high probability
 SHINGLE = 5  # words per shingle
+LEAD_WORDS = 400  # copies share their body: the first words are enough evidence, and MinHash costs per shingle
 NEAR_DUPLICATE = 0.6  # estimated Jaccard above which two texts are copies of one another
 
 
@@ -45,7 +46,7 @@ class Fingerprint:
 
 def fingerprint(text: str) -> Fingerprint:
     """MinHash signature and LSH band keys of a text's word shingles."""
-    words = normalise_text(text).split()
+    words = normalise_text(text).split()[:LEAD_WORDS]
     shingles = [" ".join(words[i : i + SHINGLE]).encode() for i in range(max(1, len(words) - SHINGLE + 1))]
     minhash = MinHash(num_perm=NUM_PERM, seed=1)
     minhash.update_batch(shingles)

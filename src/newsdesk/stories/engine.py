@@ -1,24 +1,52 @@
 """The story engine: assigns a stream of articles to stories and merges stories that turn out to be one.
 
-It works on what the pipeline hands it (stories of the time window, document frequencies, terms) through
-two loaders, and returns its decisions; it never touches storage itself.
+It works on what the pipeline hands it (stories of the time window, document frequencies, terms, the
+keyword index) through loaders, and returns its decisions; it never touches storage itself.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import numpy as np
 
 from newsdesk.store.base import StoryCandidate
-from newsdesk.stories.cluster import ClusterParams, combine, join, new_story, similarity, survivor
+from newsdesk.stories.cluster import (
+    ArticleEvidence,
+    ClusterParams,
+    combine,
+    join,
+    new_story,
+    section_conflict,
+    similarity,
+    split_story_id,
+    staleness,
+    survivor,
+    terms_norm,
+    threshold,
+    wording,
+)
+from newsdesk.stories.embed import normalise_rows
 from newsdesk.stories.index import StoryIndex
-from newsdesk.stories.terms import cosine, tfidf
+from newsdesk.stories.split import halves, wording_matrix
+from newsdesk.stories.terms import keywords, tfidf
 
 FrequencyLoader = Callable[[Iterable[str]], tuple[dict[str, int], int]]
 TermsLoader = Callable[[Sequence[str]], dict[str, dict[str, float]]]
+KeywordSearch = Callable[[Sequence[str], datetime, int], list[str]]
+MemberLoader = Callable[[str], list[ArticleEvidence]]
+SPLIT_MIN_SIZE = 4  # a story is examined for splitting from this many articles: each part keeps two
+
+
+KEYWORD_SHARE = 0.002  # keywords found in more of the stream's articles than this are not looked up
+KEYWORD_MIN_DF = 50  # ... unless the stream is still young
+KEYWORDS_SEARCHED = 6  # an article's heaviest terms looked up in the keyword index
+
+
+def _no_keyword_search(_: Sequence[str], __: datetime, ___: int) -> list[str]:
+    return []
 
 
 @dataclass(frozen=True)
@@ -28,6 +56,15 @@ class Decision:
     story: StoryCandidate  # the story's state after the article joined (or started) it
     is_new: bool  # the article started the story
     score: float  # its similarity to the story it joined (0 for a new story)
+
+
+@dataclass(frozen=True)
+class Split:
+    """One story found to be two."""
+
+    kept: StoryCandidate  # the story that keeps the old id (the larger part), after the split
+    new: StoryCandidate  # the story made of the other part, with a new id
+    moved: tuple[str, ...]  # ids of the articles that moved to the new story
 
 
 @dataclass(frozen=True)
@@ -48,17 +85,24 @@ class StoryEngine:
         dim: int,
         frequencies: FrequencyLoader,
         story_terms: TermsLoader,
+        by_keywords: KeywordSearch = _no_keyword_search,
     ) -> None:
         self.params = params
         self.index = StoryIndex(dim)
-        for story in stories:
-            self.index.upsert(story)
+        loaded = list(stories)
+        self.index.extend(loaded)
+        self._sizes_at_load = {s.story_id: s.size for s in loaded}
         self._load_frequencies = frequencies
         self._load_terms = story_terms
+        self._by_keywords = by_keywords
         self._df: dict[str, int] = {}
         self._n_docs = 0
         self._terms: dict[str, dict[str, float]] = {}
-        self._weights: dict[tuple[str, int], dict[str, float]] = {}
+        self._norms: dict[tuple[str, int], float] = {}
+        self._prefetched: dict[str, list[str]] = {}
+        self._recent = StoryIndex(dim, capacity=64)  # stories changed since the last prefetch
+        self._neighbours: dict[str, set[str]] = {}  # story -> candidates its arrivals of this pass compared
+        self._last_candidates: list[str] = []
 
     # -- evidence -------------------------------------------------------------
     def _frequencies(self, terms: Iterable[str]) -> tuple[dict[str, int], int]:
@@ -76,59 +120,193 @@ class StoryEngine:
                 self._terms[story_id] = state.terms
             else:
                 self._terms.update(self._load_terms([story_id]))
-        return StoryCandidate(state.story_id, state.centroid, state.updated_at, state.size, self._terms[story_id])
+        return StoryCandidate(
+            state.story_id, state.centroid, state.updated_at, state.size, self._terms[story_id], state.sections
+        )
 
-    def _story_weights(self, story: StoryCandidate) -> dict[str, float]:
+    def _load_missing_terms(self, story_ids: Sequence[str]) -> None:
+        missing = [s for s in story_ids if s not in self._terms and not self.index.get(s).terms]
+        if missing:
+            self._terms.update(self._load_terms(missing))
+
+    def _norm(self, story: StoryCandidate) -> float:
         key = (story.story_id, story.size)
-        if key not in self._weights:
-            df, n_docs = self._frequencies(story.terms)
-            self._weights[key] = tfidf(story.terms, df, n_docs)
-        return self._weights[key]
+        if key not in self._norms:
+            self._norms[key] = terms_norm(story)
+        return self._norms[key]
 
     def _remember(self, story: StoryCandidate) -> None:
         self.index.upsert(story)
         self._terms[story.story_id] = story.terms
+        self._recent.upsert(story)
+
+    def prefetch(self, articles: Sequence[ArticleEvidence]) -> None:
+        """Look up the nearest stories of a whole pass's articles in one matrix product (cheaper than one
+        search per article over a large window); stories that change later in the pass are searched apart."""
+        if not articles:
+            return
+        vectors = np.stack([a.vector for a in articles])
+        start = min(a.published for a in articles)
+        span = self.params.window + (max(a.published for a in articles) - start)
+        for offset in range(0, len(articles), 128):
+            chunk = slice(offset, offset + 128)
+            found = self.index.nearest(vectors[chunk], start, span, 2 * self.params.shortlist + 1)
+            for article, ids in zip(articles[chunk], found, strict=True):
+                self._prefetched[article.article_id] = ids
+        self._recent = StoryIndex(self._recent.dim, capacity=64)
+
+    def _nearest(self, vector: np.ndarray, at: datetime, article_id: str) -> list[str]:
+        window, count = self.params.window, self.params.shortlist + 1
+        if article_id not in self._prefetched:
+            return self.index.nearest(vector[None, :], at, window, count)[0]
+        recent = self._recent.nearest(vector[None, :], at, window, count)[0]
+        ids = [s for s in self._prefetched.pop(article_id) if s not in self._recent]
+        ids = self.index.within(ids, at, window)[:count]
+        return self.index.closest(ids + recent, vector, count)
+
+    def _candidates(self, query: ArticleEvidence, weights: Mapping[str, float], exclude: str) -> list[str]:
+        """Stories to compare in full: nearest by meaning, and those sharing the most keywords. A story
+        re-examined for merging looks where the articles that joined it in this pass looked."""
+        params, at = self.params, query.published
+        seen = self._neighbours.get(query.article_id.removeprefix("story:"))
+        if query.article_id.startswith("story:") and seen is not None:
+            recent = self._recent.nearest(query.vector[None, :], at, params.window, params.shortlist + 1)[0]
+            found = self.index.within([*seen, *recent], at, params.window)
+            return [s for s in dict.fromkeys(found) if s != exclude]
+        found = self._nearest(query.vector, at, query.article_id)
+        if params.keyword_shortlist:
+            # a keyword in more than one article in KEYWORD_SHARE is weak evidence with a long posting list
+            top = keywords(weights, KEYWORDS_SEARCHED)
+            df, n_docs = self._frequencies(top)
+            rare = [t for t in top if df[t] <= max(KEYWORD_MIN_DF, int(n_docs * KEYWORD_SHARE))]
+            shared = self._by_keywords(rare, at - params.window, params.keyword_shortlist + 1)
+            found += self.index.within(shared, at, params.window)
+        return [s for s in dict.fromkeys(found) if s != exclude]
 
     def _best(
-        self, vector: np.ndarray, weights: Mapping[str, float], at: datetime, exclude: str = ""
+        self, query: ArticleEvidence, weights: Mapping[str, float], exclude: str = ""
     ) -> tuple[float, StoryCandidate | None]:
+        params = self.params
         best: tuple[float, StoryCandidate | None] = (-1.0, None)
-        ids = self.index.nearest(vector[None, :], at, self.params.window, self.params.shortlist + 1)[0]
-        for story_id in ids:
-            if story_id == exclude:
-                continue
+        unit = normalise_rows(query.vector)
+        prior = (params.unrelated_cosine, params.unrelated_spread)
+        usual, spread = self.index.background(unit, query.published, params.window, prior)
+        candidates = self._candidates(query, weights, exclude)
+        self._last_candidates = candidates
+        self._load_missing_terms(candidates)
+        for story_id in candidates:
             story = self._story(story_id)
-            meaning = float(np.dot(story.centroid, vector))
-            score = similarity(meaning, cosine(weights, self._story_weights(story)), self.params)
+            meaning = (float(np.dot(story.centroid, unit)) - usual) / spread
+            lexical = wording(weights, story, self._norm(story), params.tightness)
+            score = similarity(meaning, lexical, params, query.short) - staleness(query, story, params)
+            if section_conflict(query.section, story.sections):
+                score -= params.section_penalty
             if score > best[0]:
                 best = (score, story)
         return best
 
     # -- decisions ------------------------------------------------------------
-    def assign(self, article_id: str, vector: np.ndarray, terms: Mapping[str, float], published: datetime) -> Decision:
+    def assign(self, article: ArticleEvidence) -> Decision:
         """Join the most similar story in the window if it clears the threshold, else start one."""
-        df, n_docs = self._frequencies(terms)
-        score, best = self._best(vector, tfidf(terms, df, n_docs), published)
-        if best is None or score < self.params.threshold:
-            story = new_story(article_id, vector, terms, published)
+        df, n_docs = self._frequencies(article.terms)
+        weights = tfidf(article.terms, df, n_docs, keep=self.params.terms_kept)
+        score, best = self._best(article, weights)
+        if best is None or score < threshold(article, self.params):
+            story = new_story(article, weights)
             self._remember(story)
             return Decision(story=story, is_new=True, score=0.0)
-        story = join(best, vector, terms, published)
+        story = join(best, article, weights)
+        self._neighbours.setdefault(story.story_id, set()).update(self._last_candidates)
         self._remember(story)
         return Decision(story=story, is_new=False, score=score)
 
-    def merge_candidate(self, story_id: str) -> Merge | None:
-        """The merge of a story with the one it turns out to be part of, if any clears the merge threshold.
-
-        An article joins on the evidence present when it arrives; with more articles and better document
-        frequencies, two stories can show they are one."""
+    def _as_query(self, story_id: str) -> ArticleEvidence:
+        """A story put as an article would be: its mean embedding, main section and newest time."""
         story = self._story(story_id)
-        score, other = self._best(story.centroid, self._story_weights(story), story.updated_at, exclude=story_id)
+        section = max(story.sections, key=lambda s: story.sections[s]) if story.sections else ""
+        return ArticleEvidence(f"story:{story_id}", story.centroid, story.terms, story.updated_at, section)
+
+    def _grown(self, story_id: str) -> bool:
+        """Whether a story of several articles doubled in size in this pass (new ones included): re-examining
+        a story at each doubling finds the merges that growth reveals, at a cost in the log of its size."""
+        before, now = self._sizes_at_load.get(story_id, 0), self.index.get(story_id).size
+        # a lone article was just compared with every candidate when it arrived: nothing new to find
+        return now > 1 and now.bit_length() > before.bit_length()
+
+    def merges(self, story_ids: Sequence[str]) -> list[Merge]:
+        """Merge each of these stories into the one it turns out to be part of, when one clears the merge
+        threshold. An article joins on the evidence present when it arrives; with more articles and better
+        document frequencies, two stories can show they are one."""
+        live = [s for s in story_ids if s in self.index and self._grown(s)]
+        found = []
+        for story_id in live:
+            merge = self.merge_candidate(story_id) if story_id in self.index else None
+            if merge is not None:
+                found.append(merge)
+        return found
+
+    def merge_candidate(self, story_id: str) -> Merge | None:
+        """The merge of one story into the most similar other, if it clears the merge threshold."""
+        query = self._as_query(story_id)
+        story = self._story(story_id)
+        mean = {t: w / story.size for t, w in story.terms.items()}
+        score, other = self._best(query, mean, exclude=story_id)
         if other is None or score < self.params.merge_threshold:
             return None
         kept, gone = survivor(other, story)
         merged = combine(kept, gone)
         self.index.remove(gone.story_id)
+        self._recent.remove(gone.story_id)
         self._terms.pop(gone.story_id, None)
         self._remember(merged)
         return Merge(kept=merged, gone=gone.story_id)
+
+    def splits(self, story_ids: Sequence[str], members: MemberLoader) -> list[Split]:
+        """Split each of these stories that grew in this pass and turns out to be two."""
+        found = []
+        for story_id in story_ids:
+            if story_id in self.index and self._grown(story_id) and self.index.get(story_id).size >= SPLIT_MIN_SIZE:
+                split = self.split_candidate(story_id, members(story_id))
+                if split is not None:
+                    found.append(split)
+        return found
+
+    def split_candidate(self, story_id: str, members: Sequence[ArticleEvidence]) -> Split | None:
+        """The split of a story into the two groups of its articles that agree least, if they are far enough
+        apart (mean similarity under the split threshold) and each holds at least two articles."""
+        if len(members) < SPLIT_MIN_SIZE:
+            return None
+        params = self.params
+        weights = []
+        for member in members:
+            df, n_docs = self._frequencies(member.terms)
+            weights.append(tfidf(member.terms, df, n_docs, keep=params.terms_kept))
+        vectors = normalise_rows(np.stack([m.vector for m in members]))
+        usual, spread = self.index.background(
+            normalise_rows(vectors.mean(axis=0)),
+            members[-1].published,
+            params.window,
+            (params.unrelated_cosine, params.unrelated_spread),
+        )
+        meaning = np.clip((vectors @ vectors.T - usual) / spread / params.meaning_scale, 0.0, 1.0)
+        lexical = params.headline_lexical_weight if all(m.short for m in members) else params.lexical_weight
+        combined = (1.0 - lexical) * meaning + lexical * wording_matrix(weights)
+        first, second, between = halves(combined)
+        if min(len(first), len(second)) < 2 or between >= params.split_threshold:
+            return None
+        kept_part, new_part = (first, second) if len(first) >= len(second) else (second, first)
+        kept = self._rebuilt(story_id, [members[i] for i in kept_part], [weights[i] for i in kept_part])
+        new_id = split_story_id(story_id, members[new_part[0]].article_id)
+        new = self._rebuilt(new_id, [members[i] for i in new_part], [weights[i] for i in new_part])
+        for story in (kept, new):
+            self._remember(story)
+        return Split(kept=kept, new=new, moved=tuple(members[i].article_id for i in new_part))
+
+    def _rebuilt(
+        self, story_id: str, members: Sequence[ArticleEvidence], weights: Sequence[Mapping[str, float]]
+    ) -> StoryCandidate:
+        """A story's state made again from its articles, under the given id."""
+        story = new_story(members[0], weights[0])
+        for member, member_weights in zip(members[1:], weights[1:], strict=True):
+            story = join(story, member, member_weights)
+        return replace(story, story_id=story_id)

@@ -7,6 +7,7 @@ question with pgvector's HNSW index instead.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -14,6 +15,7 @@ import numpy as np
 from newsdesk.store.base import StoryCandidate
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+PRIOR_STORIES = 50  # how many stories the prior background counts for
 
 
 def _seconds(when: datetime) -> float:
@@ -24,6 +26,7 @@ class StoryIndex:
     """Story centroids, times and sizes, searchable by cosine within a time window."""
 
     def __init__(self, dim: int, capacity: int = 1024) -> None:
+        self.dim = dim
         self._matrix = np.zeros((capacity, dim), dtype=np.float32)
         self._times = np.full(capacity, -np.inf)
         self._ids: list[str | None] = []
@@ -50,6 +53,22 @@ class StoryIndex:
         self._times[slot] = _seconds(story.updated_at)
         self._state[story.story_id] = story
 
+    def extend(self, stories: Sequence[StoryCandidate]) -> None:
+        """Add many new stories at once (loading a window)."""
+        fresh = [s for s in stories if s.story_id not in self._slots]
+        start, end = len(self._ids), len(self._ids) + len(fresh)
+        if end > len(self._matrix):
+            grown = max(end, 2 * len(self._matrix))
+            self._matrix = np.concatenate([self._matrix, np.zeros((grown - len(self._matrix), self.dim), np.float32)])
+            self._times = np.concatenate([self._times, np.full(grown - len(self._times), -np.inf)])
+        if fresh:
+            self._matrix[start:end] = np.stack([s.centroid for s in fresh])
+            self._times[start:end] = [_seconds(s.updated_at) for s in fresh]
+        for slot, story in enumerate(fresh, start=start):
+            self._ids.append(story.story_id)
+            self._slots[story.story_id] = slot
+            self._state[story.story_id] = story
+
     def remove(self, story_id: str) -> None:
         """Forget a story (merged into another)."""
         slot = self._slots.pop(story_id, None)
@@ -58,6 +77,37 @@ class StoryIndex:
             self._times[slot] = -np.inf
             self._matrix[slot] = 0
             self._state.pop(story_id, None)
+
+    def within(self, story_ids: Iterable[str], at: datetime, window: timedelta) -> list[str]:
+        """Those of these stories that are indexed and were updated within `window` of `at`, in order."""
+        known = [s for s in story_ids if s in self._slots]
+        if not known:
+            return []
+        times = self._times[[self._slots[s] for s in known]]
+        keep = np.abs(times - _seconds(at)) <= window.total_seconds()
+        return [s for s, k in zip(known, keep, strict=True) if k]
+
+    def closest(self, story_ids: Sequence[str], vector: np.ndarray, k: int) -> list[str]:
+        """These indexed stories ordered by the dot product of their centroid with `vector`, best k first."""
+        if not story_ids:
+            return []
+        scores = self._matrix[[self._slots[s] for s in story_ids]] @ vector
+        return [story_ids[int(i)] for i in np.argsort(-scores, kind="stable")[:k]]
+
+    def background(
+        self, vector: np.ndarray, at: datetime, window: timedelta, prior: tuple[float, float], sample: int = 1000
+    ) -> tuple[float, float]:
+        """Mean and spread of a unit vector's cosine to the window's stories (from an even sample of them), so a
+        cosine can be read as how much closer than usual it is: static models put all news near each other.
+        Shrunk toward `prior` (mean, spread) while the window holds few stories."""
+        used = len(self._ids)
+        step = max(1, used // sample)
+        live = np.abs(self._times[:used:step] - _seconds(at)) <= window.total_seconds()
+        scores = (self._matrix[:used:step] @ vector)[live]
+        weight = PRIOR_STORIES / (PRIOR_STORIES + len(scores))
+        mean = weight * prior[0] + (1 - weight) * (float(scores.mean()) if len(scores) else 0.0)
+        spread = weight * prior[1] + (1 - weight) * (float(scores.std()) if len(scores) else 0.0)
+        return mean, spread or 1.0
 
     def get(self, story_id: str) -> StoryCandidate:
         """The indexed state of a story."""
@@ -68,16 +118,17 @@ class StoryIndex:
         used = len(self._ids)
         if used == 0:
             return [[] for _ in range(len(vectors))]
-        centre, reach = _seconds(at), window.total_seconds()
-        live = np.abs(self._times[:used] - centre) <= reach
-        if not live.any():
+        live = np.abs(self._times[:used] - _seconds(at)) <= window.total_seconds()
+        count = int(live.sum())
+        if not count:
             return [[] for _ in range(len(vectors))]
-        slots = np.flatnonzero(live)
-        scores = np.atleast_2d(vectors) @ self._matrix[slots].T
-        take = min(k, len(slots))
-        best = np.argpartition(-scores, take - 1, axis=1)[:, :take]
+        # scores over the contiguous matrix (no gathered copy), then the stories outside the window masked
+        scores = np.atleast_2d(vectors) @ self._matrix[:used].T
+        scores[:, ~live] = -np.inf
+        take = min(k, count)
+        best = np.argpartition(scores, -take, axis=1)[:, -take:]  # the k largest, without a negated copy
         found = []
         for row, picks in zip(scores, best, strict=True):
             ordered = picks[np.argsort(-row[picks])]
-            found.append([self._ids[int(slots[i])] or "" for i in ordered])
+            found.append([self._ids[int(i)] or "" for i in ordered])
         return found

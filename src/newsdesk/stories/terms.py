@@ -13,7 +13,7 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 _TOKEN = re.compile(r"[a-z0-9][a-z0-9'\-]*[a-z0-9]|[a-z0-9]")
 # A stream starts knowing nothing: as if it had already seen this many documents without the term, so the
 # first articles are not compared on document frequencies of a handful of texts (cold start).
-PRIOR_DOCS = 1000
+PRIOR_DOCS = 0
 _STOP = frozenset(ENGLISH_STOP_WORDS) | {"said", "says", "say", "told", "according", "year", "years", "new"}
 
 
@@ -29,13 +29,16 @@ def article_terms(title: str, text: str, lead_words: int = 400) -> Counter[str]:
     return counts
 
 
-def tfidf(counts: Mapping[str, float], df: Mapping[str, int], n_docs: int) -> dict[str, float]:
-    """Unit-length sublinear TF-IDF weights; unseen terms get the highest IDF."""
+def tfidf(counts: Mapping[str, float], df: Mapping[str, int], n_docs: int, keep: int = 0) -> dict[str, float]:
+    """Unit-length sublinear TF-IDF weights; unseen terms get the highest IDF. With `keep`, only that many of
+    the heaviest terms stay (the tail of common words adds cost and noise, not evidence)."""
     weights = {
         t: (1.0 + math.log(c)) * math.log((n_docs + PRIOR_DOCS + 1) / (df.get(t, 0) + 1)) + 1e-9
         for t, c in counts.items()
         if c > 0
     }
+    if keep and len(weights) > keep:
+        weights = {t: weights[t] for t in sorted(weights, key=lambda t: (-weights[t], t))[:keep]}
     norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
     return {t: w / norm for t, w in weights.items()}
 
@@ -45,3 +48,8 @@ def cosine(a: Mapping[str, float], b: Mapping[str, float]) -> float:
     if len(a) > len(b):
         a, b = b, a
     return sum(w * b.get(t, 0.0) for t, w in a.items())
+
+
+def keywords(weights: Mapping[str, float], count: int = 10) -> list[str]:
+    """An article's most distinctive terms (highest TF-IDF weight), for the keyword index."""
+    return sorted(weights, key=lambda t: (-weights[t], t))[:count]
