@@ -19,16 +19,23 @@ from newsdesk.types import Article, RelatedStory, Section, Sentence, Writing
 T0 = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
 
-def sqlite_store(tmp_path: Path) -> Store:
+def sqlite_store(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
     return open_store(f"sqlite:///{tmp_path / 'contract.db'}")
 
 
-STORES: dict[str, Callable[[Path], Store]] = {"sqlite": sqlite_store}
+def postgres_store(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
+    return open_store(request.getfixturevalue("pg_url"))  # a new database on the session's PostgreSQL
+
+
+STORES: dict[str, Callable[[pytest.FixtureRequest, Path], Store]] = {
+    "sqlite": sqlite_store,
+    "postgres": postgres_store,
+}
 
 
 @pytest.fixture(params=sorted(STORES))
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    opened = STORES[request.param](tmp_path)
+    opened = STORES[request.param](request, tmp_path)
     yield opened
     opened.close()
 
@@ -159,3 +166,69 @@ def test_near_copies_by_band_key(store: Store) -> None:
     assert np.array_equal(found["art1"].signature, sig)
     assert [c.article_id for c in store.near_copies(["1:c", "9:z"])] == ["art2"]
     assert store.near_copies([]) == []
+
+
+def test_unassigned_article_ids_by_source(store: Store) -> None:
+    source = store.add_source("http://feeds.test/a.xml", T0)
+    store.add_article(NewArticle(article(2, source_id=source.id), unit(1, 0), "m"))
+    store.add_article(NewArticle(article(1, source_id=source.id), unit(1, 0), "m"))
+    store.add_article(NewArticle(article(3), unit(1, 0), "m"))
+    assert store.unassigned_article_ids() == ["art1", "art2", "art3"]  # oldest publication first
+    assert store.unassigned_article_ids(source.id) == ["art1", "art2"]
+    store.assign_article("art1", "s1", StoryCandidate("s1", unit(1, 0), T0, 1, {}))
+    assert store.unassigned_article_ids(source.id) == ["art2"]
+
+
+def test_nearby_stories_hold_the_nearest_in_the_window(store: Store) -> None:
+    angles = {"east": 0.0, "north-east": 0.8, "north": 1.5, "west": 3.1}
+    for n, (name, angle) in enumerate(angles.items(), start=1):
+        store.add_article(NewArticle(article(n), unit(np.cos(angle), np.sin(angle)), "m"))
+        state = StoryCandidate(name, unit(np.cos(angle), np.sin(angle)), T0, 1, {"w": 1.0})
+        store.assign_article(f"art{n}", name, state)
+    store.add_article(NewArticle(article(9), unit(1, 0), "m"))
+    store.assign_article("art9", "old-east", StoryCandidate("old-east", unit(1, 0.01), T0 - timedelta(days=30), 1, {}))
+    found = store.nearby_stories([unit(1, 0.1)], [T0], timedelta(days=1), 2)
+    ids = {c.story_id for c in found}
+    assert {"east", "north-east"} <= ids and "old-east" not in ids  # the nearest two, nothing outside the window
+    east = next(c for c in found if c.story_id == "east")
+    assert np.allclose(east.centroid, unit(1, 0)) and east.size == 1 and east.updated_at == T0
+    both = {c.story_id for c in store.nearby_stories([unit(1, 0), unit(-1, 0)], [T0, T0], timedelta(days=1), 1)}
+    assert {"east", "west"} <= both
+    assert store.nearby_stories([], [], timedelta(days=1), 3) == []
+
+
+def test_stories_near_give_the_story_and_its_neighbours(store: Store) -> None:
+    for n, angle in enumerate((0.0, 0.3, 2.0, 3.0), start=1):
+        store.add_article(NewArticle(article(n), unit(np.cos(angle), np.sin(angle)), "m"))
+        state = StoryCandidate(f"s{n}", unit(np.cos(angle), np.sin(angle)), T0, 1, {})
+        store.assign_article(f"art{n}", f"s{n}", state)
+    store.save_writing("s2", Writing("h", (Sentence("x", ("art2",)),), ()), "Sports")
+    points = {p.story_id: p for p in store.stories_near("s1", 1)}
+    assert {"s1", "s2"} <= set(points) and points["s2"].topic == "Sports"
+    assert np.allclose(points["s1"].centroid, unit(1, 0))
+    assert store.stories_near("missing", 3) == []
+
+
+def test_exclusive_lets_one_holder_in_at_a_time(store: Store) -> None:
+    import threading
+    import time
+
+    inside: list[int] = []
+    overlaps: list[int] = []
+
+    def hold(n: int) -> None:
+        with store.exclusive("contract"):
+            inside.append(n)
+            if len(inside) > 1:
+                overlaps.append(n)
+            time.sleep(0.05)
+            inside.remove(n)
+
+    threads = [threading.Thread(target=hold, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert overlaps == []
+    with store.exclusive("a"), store.exclusive("b"):  # different names do not block each other
+        pass

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 import httpx
+import numpy as np
 
 from newsdesk.errors import NewsdeskError
 from newsdesk.ingest.feeds import parse_feed
@@ -29,7 +30,7 @@ from newsdesk.stories.dedupe import Fingerprint, content_hash, fingerprint, is_n
 from newsdesk.stories.embed import Embedder, article_text_for_embedding
 from newsdesk.stories.engine import StoryEngine
 from newsdesk.stories.terms import article_terms
-from newsdesk.types import Article, FeedEntry, RefreshReport, Source
+from newsdesk.types import Article, FeedEntry, RefreshReport, RelatedStory, Source
 from newsdesk.writing.writer import write_extractive
 
 Progress = Callable[[str], None]
@@ -148,23 +149,26 @@ def find_copy_of(store: Store, article: Article, print_: Fingerprint) -> str | N
 def store_articles(store: Store, embedder: Embedder, articles: Sequence[Article]) -> tuple[int, int]:
     """Dedupe, embed and store new articles, each in its own transaction; returns (stored, copies)."""
     vectors = embedder.embed([article_text_for_embedding(a.title, a.text) for a in articles])
+    prints = [fingerprint(a.text) if a.text else None for a in articles]
     stored = copies = 0
-    for article, vector in zip(articles, vectors, strict=True):
-        print_ = fingerprint(article.text) if article.text else None
-        original = find_copy_of(store, article, print_) if print_ else None
-        if original is not None:
-            article = replace(article, copy_of=original)
-            copies += 1
-        stored += store.add_article(
-            NewArticle(
-                article=article,
-                vector=vector,
-                model=embedder.name,
-                terms=article_terms(article.title, article.text).keys(),
-                signature=print_.signature if print_ else None,
-                band_keys=print_.band_keys if print_ else (),
+    # one writer at a time from looking for an article's original to storing it, so that two workers
+    # storing two copies of one wire story at the same moment cannot both keep theirs as the original
+    with store.exclusive("store-articles"):
+        for article, vector, print_ in zip(articles, vectors, prints, strict=True):
+            original = find_copy_of(store, article, print_) if print_ else None
+            if original is not None:
+                article = replace(article, copy_of=original)
+                copies += 1
+            stored += store.add_article(
+                NewArticle(
+                    article=article,
+                    vector=vector,
+                    model=embedder.name,
+                    terms=article_terms(article.title, article.text).keys(),
+                    signature=print_.signature if print_ else None,
+                    band_keys=print_.band_keys if print_ else (),
+                )
             )
-        )
     return stored, copies
 
 
@@ -187,6 +191,32 @@ def story_engine(store: Store, settings: Settings, embedder: Embedder, since: da
     return StoryEngine(params, stories, dim, store.document_frequencies, store.story_terms)
 
 
+def nearby_engine(
+    store: Store, settings: Settings, embedder: Embedder, articles: Sequence[Article], vectors: dict[str, np.ndarray]
+) -> StoryEngine:
+    """A story engine over the stories these articles may join (the whole window, or a store's vector search)."""
+    params = cluster_params(settings, embedder)
+    stories = store.nearby_stories(
+        [vectors[a.id] for a in articles], [a.published for a in articles], params.window, params.shortlist + 1
+    )
+    dim = len(embedder.embed(["dimension probe"])[0])
+    return StoryEngine(params, stories, dim, store.document_frequencies, store.story_terms)
+
+
+def widen_engine(store: Store, engine: StoryEngine, story_ids: set[str]) -> None:
+    """Add the stories near these ones that the engine does not hold yet, so merges see their neighbours."""
+    states = [engine.index.get(i) for i in sorted(story_ids) if i in engine.index]
+    if not states:
+        return
+    params = engine.params
+    near = store.nearby_stories(
+        [s.centroid for s in states], [s.updated_at for s in states], params.window, params.shortlist + 1
+    )
+    for story in near:
+        if story.story_id not in engine.index:
+            engine.index.upsert(story)
+
+
 def assign_stories(store: Store, settings: Settings, embedder: Embedder) -> set[str]:
     """Put every article without a story into one, then merge stories found to be one; returns live changed ids."""
     pending = store.unassigned_articles()
@@ -195,8 +225,8 @@ def assign_stories(store: Store, settings: Settings, embedder: Embedder) -> set[
     touched: set[str] = set()
     originals = [a for a in pending if not a.copy_of]
     if originals:
-        engine = story_engine(store, settings, embedder, min(a.published for a in originals))
         vectors = store.vectors([a.id for a in originals])
+        engine = nearby_engine(store, settings, embedder, [a for a in originals if a.id in vectors], vectors)
         for article in originals:
             vector = vectors.get(article.id)
             if vector is None:
@@ -204,6 +234,7 @@ def assign_stories(store: Store, settings: Settings, embedder: Embedder) -> set[
             decision = engine.assign(article.id, vector, article_terms(article.title, article.text), article.published)
             store.assign_article(article.id, decision.story.story_id, decision.story)
             touched.add(decision.story.story_id)
+        widen_engine(store, engine, touched)
         for story_id in sorted(touched):
             merge = engine.merge_candidate(story_id) if story_id in engine.index else None
             if merge is not None:
@@ -220,16 +251,32 @@ def assign_stories(store: Store, settings: Settings, embedder: Embedder) -> set[
     return touched
 
 
+def write_story(store: Store, settings: Settings, embedder: Embedder, story_id: str) -> None:
+    """Write one story from its current articles (the same articles always give the same writing)."""
+    articles = store.articles_of_story(story_id)
+    if articles:
+        writing = write_extractive(articles, embedder, settings.standfirst_min_words, settings.standfirst_max_words)
+        store.save_writing(story_id, writing, story_topic(articles))
+
+
 def write_stories(store: Store, settings: Settings, embedder: Embedder, progress: Progress = _quiet) -> int:
     """Write every story whose articles changed; returns how many were written."""
     dirty = store.dirty_stories()
     for number, story_id in enumerate(dirty, start=1):
-        articles = store.articles_of_story(story_id)
-        writing = write_extractive(articles, embedder, settings.standfirst_min_words, settings.standfirst_max_words)
-        store.save_writing(story_id, writing, story_topic(articles))
+        write_story(store, settings, embedder, story_id)
         if number % 10 == 0 or number == len(dirty):
             progress(f"wrote {number}/{len(dirty)} stories")
     return len(dirty)
+
+
+def link_story(store: Store, settings: Settings, story_id: str) -> list[RelatedStory]:
+    """Recompute one story's related list from its nearest stories; returns it."""
+    near = store.stories_near(story_id, settings.related_count)
+    centroids = {p.story_id: p.centroid for p in near}
+    related = related_stories(story_id, centroids, {p.story_id: p.topic for p in near}, settings.related_count)
+    if near:
+        store.save_related(story_id, related)
+    return related
 
 
 def link_stories(store: Store, settings: Settings) -> None:

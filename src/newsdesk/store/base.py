@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 import numpy as np
@@ -57,6 +58,15 @@ class StoryCandidate:
     terms: dict[str, float]  # summed term counts of its articles (lexical centroid); {} when not loaded
 
 
+@dataclass(frozen=True)
+class StoryPoint:
+    """A story's place in meaning space, for linking."""
+
+    story_id: str  # the story
+    centroid: np.ndarray  # unit-length mean embedding of its articles
+    topic: str  # its section, "" until written
+
+
 class Store(Protocol):
     """Everything newsdesk keeps; implementations must pass tests/test_store_contract.py."""
 
@@ -106,6 +116,9 @@ class Store(Protocol):
     def unassigned_articles(self) -> list[Article]:
         """Articles not yet in a story, oldest publication first."""
 
+    def unassigned_article_ids(self, source_id: int | None = None) -> list[str]:
+        """Ids of articles not yet in a story (of one source, when given), oldest publication first."""
+
     def articles_of_story(self, story_id: str) -> list[Article]:
         """A story's articles, oldest first, copies included."""
 
@@ -118,6 +131,13 @@ class Store(Protocol):
     # stories
     def story_candidates(self, since: datetime) -> list[StoryCandidate]:
         """Stories whose newest article is at or after `since`, without their terms (loaded on demand)."""
+
+    def nearby_stories(
+        self, vectors: Sequence[np.ndarray], times: Sequence[datetime], window: timedelta, k: int
+    ) -> list[StoryCandidate]:
+        """Stories an assignment pass over these articles may join, without their terms: at least the k
+        nearest by centroid within `window` of each article's time (a store may return more, e.g. the
+        whole window)."""
 
     def story_terms(self, story_ids: Sequence[str]) -> dict[str, dict[str, float]]:
         """The summed term counts of these stories."""
@@ -155,3 +175,12 @@ class Store(Protocol):
 
     def all_story_centroids(self) -> dict[str, np.ndarray]:
         """Every story's centroid, for linking."""
+
+    def stories_near(self, story_id: str, k: int) -> list[StoryPoint]:
+        """The story itself and at least its k nearest stories by centroid (a store may return all);
+        [] when the story does not exist."""
+
+    # coordination
+    def exclusive(self, name: str) -> AbstractContextManager[None]:
+        """A named lock held for the with-block by every process sharing this store (workers on many
+        machines for PostgreSQL; the threads of one process for SQLite)."""

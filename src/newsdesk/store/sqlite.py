@@ -5,16 +5,17 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from newsdesk.errors import NotFoundError, StoreError
-from newsdesk.store.base import FetchOutcome, NearCopy, NewArticle, StoryCandidate
+from newsdesk.store.base import FetchOutcome, NearCopy, NewArticle, StoryCandidate, StoryPoint
 from newsdesk.store.codec import (
     decode_time,
     decode_vector,
@@ -48,6 +49,7 @@ class SQLiteStore:
         except (OSError, sqlite3.Error) as exc:
             raise StoreError(f"cannot open SQLite database {self.path}: {exc}") from None
         self._lock = threading.RLock()
+        self._named_locks: defaultdict[str, threading.RLock] = defaultdict(threading.RLock)
         self._migrate()
 
     # -- plumbing -------------------------------------------------------------
@@ -262,6 +264,12 @@ class SQLiteStore:
         rows = self._rows("SELECT * FROM articles WHERE story_id IS NULL ORDER BY published, id")
         return [self._article(r) for r in rows]
 
+    def unassigned_article_ids(self, source_id: int | None = None) -> list[str]:
+        where = "" if source_id is None else " AND source_id = ?"
+        params = () if source_id is None else (source_id,)
+        rows = self._rows(f"SELECT id FROM articles WHERE story_id IS NULL{where} ORDER BY published, id", params)
+        return [r[0] for r in rows]
+
     def articles_of_story(self, story_id: str) -> list[Article]:
         rows = self._rows("SELECT * FROM articles WHERE story_id = ? ORDER BY published, id", (story_id,))
         return [self._article(r) for r in rows]
@@ -293,6 +301,12 @@ class SQLiteStore:
     def story_candidates(self, since: datetime) -> list[StoryCandidate]:
         sql = "SELECT id, centroid, updated_at, size FROM stories WHERE updated_at >= ?"
         return [self._candidate(r, with_terms=False) for r in self._rows(sql, (encode_time(since),))]
+
+    def nearby_stories(
+        self, vectors: Sequence[np.ndarray], times: Sequence[datetime], window: timedelta, k: int
+    ) -> list[StoryCandidate]:
+        # the whole window: the story engine's in-memory StoryIndex searches it exactly
+        return self.story_candidates(min(times) - window) if len(times) else []
 
     def story_terms(self, story_ids: Sequence[str]) -> dict[str, dict[str, float]]:
         found: dict[str, dict[str, float]] = {}
@@ -414,3 +428,16 @@ class SQLiteStore:
 
     def all_story_centroids(self) -> dict[str, np.ndarray]:
         return {r["id"]: decode_vector(r["centroid"]) for r in self._rows("SELECT id, centroid FROM stories")}
+
+    def stories_near(self, story_id: str, k: int) -> list[StoryPoint]:
+        if not self._rows("SELECT 1 FROM stories WHERE id = ?", (story_id,)):
+            return []
+        rows = self._rows("SELECT id, centroid, topic FROM stories")  # all of them: linking ranks them in memory
+        return [StoryPoint(r["id"], decode_vector(r["centroid"]), r["topic"]) for r in rows]
+
+    @contextmanager
+    def exclusive(self, name: str) -> Iterator[None]:
+        with self._lock:
+            lock = self._named_locks[name]
+        with lock:
+            yield

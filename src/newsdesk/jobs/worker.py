@@ -1,0 +1,176 @@
+"""What a worker does with each job, and `newsdesk worker`.
+
+Every job carries one id and is idempotent: running it twice, or again after a worker died in the
+middle of it (kill -9), leaves the store as running it once would. Each step commits as it goes, and
+each job queues the next ones only after its own work is stored, so a job retried after a crash
+queues whatever the crash left unqueued.
+
+    refresh_source(source_id)   fetch, extract, dedupe, embed and store; queue process_article for
+                                each of the source's articles still without a story
+    process_article(article_id) put it in a story: one assignment pass over every waiting article in
+                                publication order, under a lock all workers share; queue rewrite_story
+    rewrite_story(story_id)     write its standfirst and briefing, relink it; queue relink_story for
+                                its related stories
+    relink_story(story_id)      recompute its related list
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import httpx
+
+from newsdesk.errors import NewsdeskError, NotFoundError
+from newsdesk.ingest.fetch import make_client
+from newsdesk.jobs.queue import DramatiqQueue, Key, Queue
+from newsdesk.pipeline import assign_stories, link_story, now, refresh_source, write_story
+from newsdesk.settings import Settings
+from newsdesk.store import Store, open_store
+from newsdesk.stories.embed import Embedder, get_embedder
+
+log = logging.getLogger("newsdesk.jobs")
+
+ASSIGN_LOCK = "assign"  # one assignment pass at a time over the whole store: stories of one event stay one
+MAX_WAIT_ROUNDS = 10  # an article waits at most this many assign delays for arrivals to pause
+
+
+@dataclass
+class JobContext:
+    """What jobs run against: one store, settings, embedder, HTTP client and queue per worker process."""
+
+    store: Store  # the shared store
+    settings: Settings  # the settings
+    queue: Queue  # where follow-up jobs go
+    settle: float  # seconds arrivals must pause before an assignment pass (0: run it at once)
+    _embedder: Embedder | None = None
+    _client: httpx.Client | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def embedder(self) -> Embedder:
+        """The configured embedder, loaded on first use."""
+        if self._embedder is None:
+            self._embedder = get_embedder(self.settings.embedder)
+        return self._embedder
+
+    @property
+    def client(self) -> httpx.Client:
+        """One HTTP client for the process (thread-safe, keeps connections)."""
+        with self._lock:
+            if self._client is None:
+                self._client = make_client(self.settings)
+            return self._client
+
+    def close(self) -> None:
+        """Close the HTTP client (the store and queue belong to the caller)."""
+        if self._client is not None:
+            self._client.close()
+
+
+def refresh_source_job(ctx: JobContext, source_id: int) -> None:
+    """Fetch one source and store its new articles, then queue each waiting article of it."""
+    try:
+        source = ctx.store.get_source(int(source_id))
+    except NotFoundError:
+        return  # removed since it was queued
+    try:
+        stored, copies = refresh_source(ctx.store, ctx.settings, ctx.embedder, ctx.client, source)
+        log.info("refresh_source %s: %d new articles (%d copies)", source.id, stored, copies)
+    except NewsdeskError as exc:  # recorded on the source; the scheduler tries again when it is due
+        log.info("refresh_source %s: %s", source.id, exc)
+    # every article of the source still without a story, also those an earlier, killed try stored
+    for article_id in ctx.store.unassigned_article_ids(source.id):
+        ctx.queue.enqueue("process_article", article_id, delay=ctx.settle)
+
+
+def _still_arriving(ctx: JobContext) -> bool:
+    """Whether articles arrived within the settle time (and none has waited too long for them to stop)."""
+    waiting = [a.fetched_at for a in ctx.store.unassigned_articles() if a.fetched_at is not None]
+    if not waiting:
+        return False
+    at = now()
+    settle = timedelta(seconds=ctx.settle)
+    return at - max(waiting) < settle and at - min(waiting) < settle * MAX_WAIT_ROUNDS
+
+
+def process_article_job(ctx: JobContext, article_id: str) -> None:
+    """Put the article (and every other waiting one, in publication order) into a story."""
+    try:
+        article = ctx.store.get_article(article_id)
+    except NotFoundError:
+        return
+    touched: set[str] = set()
+    if article.story_id is None:
+        if ctx.settle and _still_arriving(ctx):
+            # stream clustering depends on order: let a burst of arrivals land, then assign it in
+            # publication order in one pass (also what makes many workers agree with one)
+            ctx.queue.enqueue("process_article", article_id, delay=ctx.settle)
+            return
+        with ctx.store.exclusive(ASSIGN_LOCK):
+            touched = assign_stories(ctx.store, ctx.settings, ctx.embedder)
+        article = ctx.store.get_article(article_id)
+    story_id = ctx.store.resolve_story_id(article.story_id) if article.story_id else None
+    if story_id and story_id not in touched and story_id in set(ctx.store.dirty_stories()):
+        touched.add(story_id)  # assigned by a pass whose worker died before queueing the rewrite
+    for touched_id in sorted(touched):
+        ctx.queue.enqueue("rewrite_story", touched_id)
+
+
+def rewrite_story_job(ctx: JobContext, story_id: str) -> None:
+    """Write the story from its current articles and relink it; queue relinks of its related stories."""
+    live = ctx.store.resolve_story_id(story_id)
+    if live is None:
+        return
+    with ctx.store.exclusive(f"story:{live}"):  # the last writer of a story read its latest articles
+        write_story(ctx.store, ctx.settings, ctx.embedder, live)
+        related = link_story(ctx.store, ctx.settings, live)
+    for other in related:  # they may now count this story among theirs
+        ctx.queue.enqueue("relink_story", other.story_id)
+
+
+def relink_story_job(ctx: JobContext, story_id: str) -> None:
+    """Recompute the story's related list."""
+    live = ctx.store.resolve_story_id(story_id)
+    if live is not None:
+        link_story(ctx.store, ctx.settings, live)
+
+
+HANDLERS = {
+    "refresh_source": refresh_source_job,
+    "process_article": process_article_job,
+    "rewrite_story": rewrite_story_job,
+    "relink_story": relink_story_job,
+}
+
+
+def run_job(ctx: JobContext, job: str, key: Key) -> None:
+    """Run one job by name."""
+    HANDLERS[job](ctx, key)  # type: ignore[operator]
+
+
+def run_worker(settings: Settings, threads: int | None = None, stop: threading.Event | None = None) -> None:
+    """Take jobs from the broker until SIGTERM/SIGINT (or `stop` is set), `threads` at a time."""
+    import dramatiq
+
+    store = open_store(settings.resolved_database_url)
+    queue = DramatiqQueue(settings, handler=lambda job, key: run_job(ctx, job, key))
+    ctx = JobContext(store, settings, queue, settle=settings.assign_delay_seconds)
+    stop = stop or threading.Event()
+    if threading.current_thread() is threading.main_thread():
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: stop.set())
+    worker = dramatiq.Worker(queue.broker, worker_threads=threads or settings.worker_threads, worker_timeout=200)
+    worker.start()
+    log.info("worker taking jobs from %s", settings.queue_name)
+    try:
+        while not stop.wait(0.5):
+            pass
+    finally:
+        worker.stop(timeout=10_000)
+        ctx.close()
+        queue.close()
+        store.close()
