@@ -31,11 +31,15 @@ from newsdesk.pipeline import assign_stories, link_story, now, refresh_source, w
 from newsdesk.settings import Settings
 from newsdesk.store import Store, open_store
 from newsdesk.stories.embed import Embedder, get_embedder
+from newsdesk.types import RelatedStory
 
 log = logging.getLogger("newsdesk.jobs")
 
 ASSIGN_LOCK = "assign"  # one assignment pass at a time over the whole store: stories of one event stay one
 MAX_WAIT_ROUNDS = 10  # an article waits at most this many assign delays for arrivals to pause
+# pysbd's sentence splitter (used by the writer) gives wrong splits when two threads run it at once:
+# one writer per process at a time (writing is CPU-bound, so threads gain nothing there anyway)
+_WRITER_LOCK = threading.Lock()
 
 
 @dataclass
@@ -121,15 +125,36 @@ def process_article_job(ctx: JobContext, article_id: str) -> None:
 
 
 def rewrite_story_job(ctx: JobContext, story_id: str) -> None:
-    """Write the story from its current articles and relink it; queue relinks of its related stories."""
+    """Write the story from its current articles and relink it; queue relinks of stories it now belongs to."""
     live = ctx.store.resolve_story_id(story_id)
     if live is None:
         return
-    with ctx.store.exclusive(f"story:{live}"):  # the last writer of a story read its latest articles
-        write_story(ctx.store, ctx.settings, ctx.embedder, live)
+    with ctx.store.exclusive(f"story:{live}"):  # one writer per story; the last one read its latest articles
+        if live not in set(ctx.store.dirty_stories()):
+            return  # written since this job was queued, and unchanged since
+        written: list[str] = []
+        while True:  # an article that joins while we write is written too: save_writing marked it clean
+            members = [a.id for a in ctx.store.articles_of_story(live)]
+            if members == written:
+                break
+            with _WRITER_LOCK:
+                write_story(ctx.store, ctx.settings, ctx.embedder, live)
+            written = members
         related = link_story(ctx.store, ctx.settings, live)
-    for other in related:  # they may now count this story among theirs
-        ctx.queue.enqueue("relink_story", other.story_id)
+    for other in related:  # a story that should now list this one among its related stories
+        if _belongs_in(ctx, live, other):
+            ctx.queue.enqueue("relink_story", other.story_id)
+
+
+def _belongs_in(ctx: JobContext, story_id: str, other: RelatedStory) -> bool:
+    """Whether a story would enter the other's related list (the relation is near enough symmetric)."""
+    try:
+        current = ctx.store.get_story(other.story_id).related
+    except NotFoundError:
+        return False
+    if any(r.story_id == story_id for r in current):
+        return False
+    return len(current) < ctx.settings.related_count or other.score > min(r.score for r in current)
 
 
 def relink_story_job(ctx: JobContext, story_id: str) -> None:
