@@ -230,5 +230,17 @@ def test_exclusive_lets_one_holder_in_at_a_time(store: Store) -> None:
     for t in threads:
         t.join()
     assert overlaps == []
-    with store.exclusive("a"), store.exclusive("b"):  # different names do not block each other
-        pass
+    with store.exclusive("a") as a, store.exclusive("b") as b:  # different names do not block each other
+        assert a and b
+        tried: list[bool] = []
+
+        def try_a() -> None:
+            with store.exclusive("a", wait=False) as held:
+                tried.append(held)
+
+        other = threading.Thread(target=try_a)
+        other.start()
+        other.join()
+        assert tried == [False]  # held elsewhere: refused at once
+    with store.exclusive("a", wait=False) as held:
+        assert held

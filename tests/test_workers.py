@@ -7,17 +7,13 @@ no queued job.
 
 from __future__ import annotations
 
-import os
-import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +23,7 @@ import pytest
 
 from newsdesk.demo.check import event_of
 from newsdesk.demo.server import DemoServer
+from newsdesk.jobs.local import LocalWorkers
 from newsdesk.jobs.queue import DramatiqQueue
 from newsdesk.jobs.schedule import Scheduler
 from newsdesk.jobs.worker import JobContext, process_article_job
@@ -62,85 +59,27 @@ def rabbitmq() -> str:
     return BROKER
 
 
-@dataclass
-class Cluster:
+class Cluster(LocalWorkers):
     """One store, one queue of its own, and worker processes taking jobs from it."""
 
-    url: str  # the PostgreSQL database
-    settings: Settings  # what the workers and the test share
-    logs: Path  # folder for the workers' output
-    workers: list[subprocess.Popen[bytes]] = field(default_factory=list)
-
-    def env(self) -> dict[str, str]:
-        s = self.settings
-        return {
-            **os.environ,
-            "NEWSDESK_DATABASE_URL": self.url,
-            "NEWSDESK_BROKER_URL": s.broker_url,
-            "NEWSDESK_QUEUE_NAME": s.queue_name,
-            "NEWSDESK_ASSIGN_DELAY_SECONDS": str(s.assign_delay_seconds),
-            "NEWSDESK_FETCH_CONCURRENCY": str(s.fetch_concurrency),
-            "NEWSDESK_CONFIG": str(self.logs / "none.toml"),
-        }
-
-    def start_worker(self, threads: int = 2) -> subprocess.Popen[bytes]:
-        log = (self.logs / f"worker-{len(self.workers)}.log").open("wb")
-        command = [sys.executable, "-m", "newsdesk.cli", "worker", "--threads", str(threads)]
-        worker = subprocess.Popen(command, env=self.env(), stdout=log, stderr=subprocess.STDOUT)
-        self.workers.append(worker)
-        return worker
-
-    def stop(self) -> None:
-        for worker in self.workers:
-            if worker.poll() is None:
-                worker.send_signal(signal.SIGTERM)
-        for worker in self.workers:
-            try:
-                worker.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                worker.kill()
-        self.workers.clear()
+    @property
+    def url(self) -> str:
+        return self.database_url
 
     def queue(self) -> DramatiqQueue:
         return DramatiqQueue(self.settings)
 
     def delete_queues(self) -> None:
         queue = self.queue()
-        name = self.settings.queue_name
-        for queue_name in (name, f"{name}.DQ", f"{name}.XQ"):
-            queue.broker.channel.queue_delete(queue_name)
+        queue.delete_queues()
         queue.close()
-
-    def settle(self, store: Store, articles: int, timeout: float = 120) -> None:
-        """Wait until every article is stored, in a story and written, and the queue is empty."""
-        queue = self.queue()
-        quiet = 0
-        deadline = time.monotonic() + timeout
-        try:
-            while quiet < 4:
-                assert time.monotonic() < deadline, f"not settled: {self.tail()}"
-                for worker in self.workers:
-                    assert worker.poll() is None, f"a worker died: {self.tail()}"
-                done = (
-                    store.count_articles() == articles
-                    and not store.unassigned_article_ids()
-                    and not store.dirty_stories()
-                    and queue.pending() == 0
-                )
-                quiet = quiet + 1 if done else 0
-                time.sleep(0.5)
-        finally:
-            queue.close()
-
-    def tail(self) -> str:
-        return " | ".join(p.read_text()[-600:] for p in sorted(self.logs.glob("worker-*.log")))
 
 
 @pytest.fixture
 def cluster(rabbitmq: str, pg_url: str, tmp_path: Path) -> Iterator[Cluster]:
     name = f"newsdesk-test-{uuid.uuid4().hex[:8]}"
     settings = Settings(broker_url=rabbitmq, queue_name=name, assign_delay_seconds=2.0, fetch_concurrency=2)
-    opened = Cluster(pg_url, settings, tmp_path)
+    opened = Cluster(settings, pg_url, tmp_path)
     yield opened
     opened.stop()
     opened.delete_queues()
@@ -151,11 +90,11 @@ def run_demo(cluster: Cluster, demo_server: DemoServer, workers: int) -> Store:
     for url in demo_server.feed_urls:
         store.add_source(url, now())
     for _ in range(workers):
-        cluster.start_worker()
+        cluster.start()
     queue = cluster.queue()
     assert Scheduler(store, cluster.settings, queue).tick() == len(demo_server.feed_urls)
     queue.close()
-    cluster.settle(store, len(demo_server.articles))
+    cluster.wait_done(store, len(demo_server.articles), timeout=120)
     return store
 
 
@@ -166,7 +105,7 @@ def one_worker_stories(
     """The demo through one worker: each story's articles -> (headline, standfirst)."""
     url = pg_server.create_database("one_worker")
     settings = Settings(broker_url=rabbitmq, queue_name=f"newsdesk-one-{uuid.uuid4().hex[:8]}", fetch_concurrency=2)
-    cluster = Cluster(url, settings, tmp_path_factory.mktemp("one"))
+    cluster = Cluster(settings, url, tmp_path_factory.mktemp("one"))
     try:
         store = run_demo(cluster, demo_server, workers=1)
         return {
@@ -232,7 +171,7 @@ def test_kill_9_mid_job_then_broker_restart_lose_and_duplicate_nothing(
     store = open_store(cluster.url)
     for url in demo_server.feed_urls:
         store.add_source(url, now())
-    victim = cluster.start_worker(threads=1)
+    victim = cluster.start(threads=1)
     queue = cluster.queue()
     Scheduler(store, cluster.settings, queue).tick()
     queue.close()
@@ -242,7 +181,7 @@ def test_kill_9_mid_job_then_broker_restart_lose_and_duplicate_nothing(
         time.sleep(0.005)
     victim.kill()  # SIGKILL: no clean-up; its unacknowledged jobs go back to the queue
     victim.wait()
-    cluster.workers.remove(victim)
+    cluster.processes.remove(victim)
     stored_when_killed = store.count_articles()
     assert 0 < stored_when_killed < len(demo_server.articles)
 
@@ -261,8 +200,8 @@ def test_kill_9_mid_job_then_broker_restart_lose_and_duplicate_nothing(
     channel.queue_delete(f"{cluster.settings.queue_name}-probe")
     probe.close()
 
-    cluster.start_worker()
-    cluster.settle(store, len(demo_server.articles))
+    cluster.start()
+    cluster.wait_done(store, len(demo_server.articles), timeout=120)
     stories = partition(store)
     in_stories = [a for s in stories for a in s]
     assert len(in_stories) == len(set(in_stories)) == len(demo_server.articles)  # each once, none lost

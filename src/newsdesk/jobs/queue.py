@@ -19,6 +19,14 @@ from newsdesk.errors import SettingsError
 from newsdesk.settings import Settings
 
 JOBS = ("refresh_source", "process_article", "rewrite_story", "relink_story")
+# relinks are many and can wait: on a queue of their own, so they never hold up stories behind them
+SIDE_JOBS = frozenset({"relink_story"})
+
+
+def queue_names(settings: Settings) -> tuple[str, str]:
+    """The RabbitMQ queues: the main one, and the side one for relinks."""
+    return settings.queue_name, f"{settings.queue_name}-links"
+
 
 Key = str | int
 Handler = Callable[[str, Key], None]
@@ -85,11 +93,12 @@ class DramatiqQueue:
         self.broker = RabbitmqBroker(url=settings.broker_url, confirm_delivery=True)
         self._handler = handler
         self.actors: dict[str, Any] = {}
+        main, side = queue_names(settings)
         for job in JOBS:
             self.actors[job] = dramatiq.actor(  # type: ignore[call-overload]
                 self._runner(job),
                 actor_name=job,
-                queue_name=settings.queue_name,
+                queue_name=side if job in SIDE_JOBS else main,
                 broker=self.broker,
                 max_retries=settings.job_max_retries,
                 min_backoff=1_000,
@@ -117,8 +126,17 @@ class DramatiqQueue:
 
     def pending(self) -> int:
         """Messages waiting on the queue and its delay queue (not those a worker holds)."""
-        counts = self.broker.get_queue_message_counts(self.settings.queue_name)
-        return int(sum(counts[:-1]))  # the queue and its delay queue; the last is dead letters
+        total = 0
+        for name in queue_names(self.settings):
+            counts = self.broker.get_queue_message_counts(name)
+            total += int(sum(counts[:-1]))  # the queue and its delay queue; the last is dead letters
+        return total
+
+    def delete_queues(self) -> None:
+        """Remove this installation's queues from the broker (tests and benchmarks)."""
+        for name in queue_names(self.settings):
+            for queue_name in (name, f"{name}.DQ", f"{name}.XQ"):
+                self.broker.channel.queue_delete(queue_name)
 
     def close(self) -> None:
         self.broker.close()

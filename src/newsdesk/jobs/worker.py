@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -114,7 +115,10 @@ def process_article_job(ctx: JobContext, article_id: str) -> None:
             # publication order in one pass (also what makes many workers agree with one)
             ctx.queue.enqueue("process_article", article_id, delay=ctx.settle)
             return
-        with ctx.store.exclusive(ASSIGN_LOCK):
+        with ctx.store.exclusive(ASSIGN_LOCK, wait=not ctx.settle) as held:
+            if not held:  # another worker's pass is running and will likely take this article too
+                ctx.queue.enqueue("process_article", article_id, delay=ctx.settle)
+                return
             touched = assign_stories(ctx.store, ctx.settings, ctx.embedder)
         article = ctx.store.get_article(article_id)
     story_id = ctx.store.resolve_story_id(article.story_id) if article.story_id else None
@@ -129,7 +133,10 @@ def rewrite_story_job(ctx: JobContext, story_id: str) -> None:
     live = ctx.store.resolve_story_id(story_id)
     if live is None:
         return
-    with ctx.store.exclusive(f"story:{live}"):  # one writer per story; the last one read its latest articles
+    with ctx.store.exclusive(f"story:{live}", wait=not ctx.settle) as held:  # one writer per story at a time
+        if not held:  # being written now; look again once that is done, in case it missed an article
+            ctx.queue.enqueue("rewrite_story", live, delay=ctx.settle)
+            return
         if live not in set(ctx.store.dirty_stories()):
             return  # written since this job was queued, and unchanged since
         written: list[str] = []
@@ -174,13 +181,19 @@ HANDLERS = {
 
 def run_job(ctx: JobContext, job: str, key: Key) -> None:
     """Run one job by name."""
+    started = time.perf_counter()
     HANDLERS[job](ctx, key)  # type: ignore[operator]
+    log.debug("%s %s took %.3fs", job, key, time.perf_counter() - started)
 
 
 def run_worker(settings: Settings, threads: int | None = None, stop: threading.Event | None = None) -> None:
     """Take jobs from the broker until SIGTERM/SIGINT (or `stop` is set), `threads` at a time."""
     import dramatiq
+    from threadpoolctl import threadpool_limits
 
+    # one BLAS/OpenMP thread per process: worker processes are the unit of parallelism, and numpy's and
+    # scikit-learn's own thread pools in several processes on the same cores slow every one of them down
+    threadpool_limits(limits=1)
     store = open_store(settings.resolved_database_url)
     queue = DramatiqQueue(settings, handler=lambda job, key: run_job(ctx, job, key))
     ctx = JobContext(store, settings, queue, settle=settings.assign_delay_seconds)
@@ -188,9 +201,10 @@ def run_worker(settings: Settings, threads: int | None = None, stop: threading.E
     if threading.current_thread() is threading.main_thread():
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: stop.set())
+    ctx.embedder.embed(["warm up"])  # load the model before taking jobs, not inside the first one
     worker = dramatiq.Worker(queue.broker, worker_threads=threads or settings.worker_threads, worker_timeout=200)
     worker.start()
-    log.info("worker taking jobs from %s", settings.queue_name)
+    log.info("worker ready: taking jobs from %s", settings.queue_name)
     try:
         while not stop.wait(0.5):
             pass

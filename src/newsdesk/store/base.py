@@ -181,6 +181,7 @@ class Store(Protocol):
         [] when the story does not exist."""
 
     # coordination
-    def exclusive(self, name: str) -> AbstractContextManager[None]:
+    def exclusive(self, name: str, wait: bool = True) -> AbstractContextManager[bool]:
         """A named lock held for the with-block by every process sharing this store (workers on many
-        machines for PostgreSQL; the threads of one process for SQLite)."""
+        machines for PostgreSQL; the threads of one process for SQLite). Yields whether it is held:
+        always True when waiting; with wait=False, False at once when someone else holds it."""

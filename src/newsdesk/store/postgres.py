@@ -3,6 +3,11 @@
 Same tables and behaviour as the SQLite store (store/sqlite.py), so both pass one contract suite.
 What differs: story centroids are searched by pgvector's HNSW index instead of in memory, and
 `exclusive()` is a PostgreSQL advisory lock, so workers on many machines can share one store.
+
+Search: articles carry a generated `search` tsvector (title weighted A, English stemming) with a GIN
+index. When the protocol gains its `search` method (SQLite FTS5 on the web branch), the PostgreSQL
+side is one query: `WHERE search @@ websearch_to_tsquery('english', %s) ORDER BY ts_rank(search, q)`,
+grouped by story.
 """
 
 from __future__ import annotations
@@ -514,13 +519,19 @@ class PostgreSQLStore:
 
     # -- coordination ---------------------------------------------------------
     @contextmanager
-    def exclusive(self, name: str) -> Iterator[None]:
+    def exclusive(self, name: str, wait: bool = True) -> Iterator[bool]:
         # a session lock on a connection held for the block: released by PostgreSQL if the process dies
         try:
             with self._pool.connection() as db:
-                db.execute("SELECT pg_advisory_lock(hashtextextended(%s, 0))", (name,))
+                if wait:
+                    db.execute("SELECT pg_advisory_lock(hashtextextended(%s, 0))", (name,))
+                else:
+                    row = db.execute("SELECT pg_try_advisory_lock(hashtextextended(%s, 0)) AS held", (name,))
+                    if not row.fetchone()["held"]:  # type: ignore[index]
+                        yield False
+                        return
                 try:
-                    yield
+                    yield True
                 finally:
                     db.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", (name,))
         except psycopg.Error as exc:

@@ -436,8 +436,13 @@ class SQLiteStore:
         return [StoryPoint(r["id"], decode_vector(r["centroid"]), r["topic"]) for r in rows]
 
     @contextmanager
-    def exclusive(self, name: str) -> Iterator[None]:
+    def exclusive(self, name: str, wait: bool = True) -> Iterator[bool]:
         with self._lock:
             lock = self._named_locks[name]
-        with lock:
-            yield
+        if not lock.acquire(blocking=wait):
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            lock.release()
