@@ -38,25 +38,33 @@ OUTLETS = [f"Outlet {n}" for n in range(300)]
 SECTIONS = ["World", "Business", "Technology", "Health", "Culture", "Sports", "Science", "Politics", ""]
 
 
-def base_texts(data: Path) -> list[tuple[str, str]]:
-    """(title, text) pairs to vary: the demo corpus and, when present, the dev files."""
-    found = [(a.title, " ".join(a.paragraphs)) for a in load_corpus()]
+Bases = tuple[list[tuple[str, str]], list[tuple[str, str]]]  # (full articles, headlines) as (title, text)
+
+
+def base_texts(data: Path) -> Bases:
+    """(title, text) pairs to vary, full articles and headlines: the demo corpus and, when present, the
+    dev files (Multi-News full texts have no titles: they borrow one from a headline)."""
+    full = [(a.title, " ".join(a.paragraphs)) for a in load_corpus()]
+    headlines: list[tuple[str, str]] = []
     for name in ("multinews-dev.jsonl", "uci-dev.jsonl"):
         path = data / name
         if path.is_file():
             with path.open(encoding="utf-8") as lines:
-                found += [(str(d.get("title") or ""), str(d.get("text") or "")) for d in map(json.loads, lines)]
-    return found
+                for doc in map(json.loads, lines):
+                    pair = (str(doc.get("title") or ""), str(doc.get("text") or ""))
+                    (full if pair[1] else headlines).append(pair)
+    return full, headlines or full
 
 
-def variants(
-    bases: list[tuple[str, str]], count: int, start: datetime, span: timedelta, seed: int
-) -> Iterator[Article]:
-    """Articles made by mixing a base article with words of another, and a story-specific name."""
+def variants(bases: Bases, count: int, start: datetime, span: timedelta, seed: int) -> Iterator[Article]:
+    """Articles made by mixing a base article with words of another, and a story-specific name: half of
+    them full articles (feeds with full text, or fetched pages), half headlines only."""
     rng = random.Random(seed)
+    full, headlines = bases
     for n in range(count):
-        title, text = rng.choice(bases)
-        other_title, other_text = rng.choice(bases)
+        title, text = rng.choice(full if n % 2 else headlines)
+        other_title, other_text = rng.choice(headlines)
+        title = title or other_title
         name = f"Zed{seed}x{n // 2}"  # two articles share a name: some stories get a second article
         words = text.split()[:400]
         donor = other_text.split() or other_title.split() or ["news"]
@@ -76,7 +84,7 @@ def variants(
         )
 
 
-def preload(path: Path, bases: list[tuple[str, str]], stories: int, settings: Settings) -> None:
+def preload(path: Path, bases: Bases, stories: int, settings: Settings) -> None:
     """A store holding `stories` stories of one or two articles, all within the window ending at T0.
 
     Articles go through store_articles (dedupe, embed, keywords) like any others; their stories are made
@@ -116,7 +124,7 @@ def main() -> None:
     options = parser.parse_args()
     settings = Settings()
     bases = base_texts(options.data)
-    cached = options.cache / f"stories-{options.stories}.db"
+    cached = options.cache / f"stories-{options.stories}-v2.db"
     if not cached.is_file():
         options.cache.mkdir(parents=True, exist_ok=True)
         print(f"preloading {options.stories} stories into {cached} (once) ...", flush=True)

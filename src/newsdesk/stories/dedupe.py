@@ -11,6 +11,7 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 from datasketch import MinHash
@@ -44,11 +45,18 @@ class Fingerprint:
     band_keys: tuple[str, ...]  # one key per LSH band
 
 
+@cache
+def _template() -> MinHash:
+    """A MinHash of seed 1 whose permutations every text reuses (datasketch would draw them again each time)."""
+    return MinHash(num_perm=NUM_PERM, seed=1)
+
+
 def fingerprint(text: str) -> Fingerprint:
     """MinHash signature and LSH band keys of a text's word shingles."""
     words = normalise_text(text).split()[:LEAD_WORDS]
     shingles = [" ".join(words[i : i + SHINGLE]).encode() for i in range(max(1, len(words) - SHINGLE + 1))]
-    minhash = MinHash(num_perm=NUM_PERM, seed=1)
+    template = _template()
+    minhash = MinHash(num_perm=NUM_PERM, seed=1, permutations=template.permutations, scheme=template.scheme)
     minhash.update_batch(shingles)
     signature = np.asarray(minhash.hashvalues, dtype=np.uint64)
     rows = NUM_PERM // BANDS
