@@ -341,7 +341,7 @@ def main() -> int:
     results: dict[str, dict[str, float]] = {}
     try:
         pages = {"home": ["/"], "story": targets.stories, "search": targets.searches}
-        rates = {"home": 20.0, "story": 200.0, "search": 20.0}
+        rates = {"home": 100.0, "story": 200.0, "search": 20.0}
         for name, paths in pages.items():
             closed_loop(base, paths, 5)  # warm-up: the search index loads on first use, the disk cache fills
             cpu = cpu_seconds(server.pid)

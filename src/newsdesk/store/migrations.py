@@ -1,5 +1,8 @@
 """Append-only schema migrations for SQLite: never edit a step, only add new ones at the end."""
 
+import sqlite3
+from collections.abc import Iterator
+
 SQLITE_MIGRATIONS: tuple[str, ...] = (
     # 1: the skeleton schema
     """
@@ -195,3 +198,16 @@ SQLITE_MIGRATIONS: tuple[str, ...] = (
     INSERT INTO term_df (term, df) SELECT '', COUNT(*) FROM articles WHERE copy_of IS NULL;
     """,
 )
+
+
+def migration_statements(script: str) -> Iterator[str]:
+    """The SQL statements of a migration script (trigger bodies hold semicolons, so split on complete ones)."""
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            if buffer.strip():
+                yield buffer
+            buffer = ""
+    if buffer.strip():
+        yield buffer

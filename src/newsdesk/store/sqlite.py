@@ -23,7 +23,7 @@ from newsdesk.store.codec import (
     encode_vector,
     encode_writing,
 )
-from newsdesk.store.migrations import SQLITE_MIGRATIONS
+from newsdesk.store.migrations import SQLITE_MIGRATIONS, migration_statements
 from newsdesk.store.sqlite_linking import LinkingTables
 from newsdesk.store.sqlite_publish import SQLitePublishing
 from newsdesk.types import Article, RelatedStory, Source, Story, StoryVersion, Writing
@@ -32,19 +32,6 @@ _EPOCH = "1970-01-01T00:00:00+00:00"  # when an earlier writing's time was never
 _STORY_COLUMNS = """
     s.id, s.created_at, s.updated_at, s.headline, s.standfirst, s.writing, s.topic, s.article_count, s.outlet_count
 """
-
-
-def _statements(script: str) -> Iterator[str]:
-    """The SQL statements of a migration script (trigger bodies hold semicolons, so split on complete ones)."""
-    buffer = ""
-    for line in script.splitlines(keepends=True):
-        buffer += line
-        if sqlite3.complete_statement(buffer):
-            if buffer.strip():
-                yield buffer
-            buffer = ""
-    if buffer.strip():
-        yield buffer
 
 
 class SQLiteStore(LinkingTables, SQLitePublishing):
@@ -93,7 +80,7 @@ class SQLiteStore(LinkingTables, SQLitePublishing):
             if version > len(SQLITE_MIGRATIONS):
                 raise StoreError(f"{self.path} was written by a newer newsdesk (schema {version})")
             for number, script in enumerate(SQLITE_MIGRATIONS[version:], start=version + 1):
-                for statement in _statements(script):
+                for statement in migration_statements(script):
                     db.execute(statement)
                 db.execute(f"PRAGMA user_version = {number}")
 
