@@ -15,7 +15,7 @@ from newsdesk.store.base import NewArticle, StoryCandidate
 from newsdesk.stories.embed import get_embedder
 from newsdesk.types import Article
 from newsdesk.writing.select import Budget, score_sentences, select_sentences
-from newsdesk.writing.sentences import is_dangling, source_sentences
+from newsdesk.writing.sentences import is_dangling, source_sentences, split_sentences
 from newsdesk.writing.writer import all_sentences, write_extractive
 
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
@@ -164,3 +164,12 @@ def test_writing_a_ten_article_story_is_fast(articles: int) -> None:
         write_extractive(story, EMBEDDER)
         times.append(time.perf_counter() - started)
     assert float(np.median(times)) < 0.4  # the target is 0.2 s; the margin absorbs a busy CI machine
+
+
+def test_a_title_before_a_name_does_not_end_the_sentence() -> None:
+    text = "A translation is due next spring, and Ms. Calder will tour in January. Dr. Lind agreed. It ended."
+    assert split_sentences(text) == [
+        "A translation is due next spring, and Ms. Calder will tour in January.",
+        "Dr. Lind agreed.",
+        "It ended.",
+    ]

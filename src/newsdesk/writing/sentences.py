@@ -60,13 +60,22 @@ class SourceSentence:
     original: str = ""  # the sentence exactly as the article has it, when `text` names a speaker
 
 
+# sentencex ends a sentence after a title such as "Ms." before a name; such pieces are joined back.
+_TITLE_END = re.compile(r"\b(Mr|Ms|Mrs|Dr|Prof|Gen|Sen|Rep|Gov|Lt|Col|Capt|Sgt|St|Rev|Hon)\.$")
+
+
 def split_sentences(text: str) -> list[str]:
     """Sentences of a text, paragraph by paragraph (sentencex rules: fast, keeps quotes whole, no NLTK data)."""
     found: list[str] = []
     for paragraph in re.split(r"\n\s*\n", text):
         paragraph = " ".join(paragraph.split())
-        if paragraph:
-            found.extend(s.strip() for s in sentencex.segment("en", paragraph) if s.strip())
+        pieces: list[str] = []
+        for piece in (s.strip() for s in sentencex.segment("en", paragraph) if s.strip()):
+            if pieces and _TITLE_END.search(pieces[-1]):
+                pieces[-1] = f"{pieces[-1]} {piece}"
+            else:
+                pieces.append(piece)
+        found.extend(pieces)
     return found
 
 
