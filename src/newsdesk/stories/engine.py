@@ -145,6 +145,7 @@ class StoryEngine:
         search per article over a large window); stories that change later in the pass are searched apart."""
         if not articles:
             return
+        self._frequencies({t for a in articles for t in a.terms})  # one lookup for the pass's vocabulary
         vectors = np.stack([a.vector for a in articles])
         start = min(a.published for a in articles)
         span = self.params.window + (max(a.published for a in articles) - start)
