@@ -1,8 +1,11 @@
 # Executable documentation: each target is one thing a developer does.
-.PHONY: setup demo test lint format serve
+.PHONY: setup setup-llm demo test lint format serve
 
 setup:            ## create .venv and install newsdesk with its dev tools
 	bash scripts/setup.sh
+
+setup-llm:        ## add llama-cpp-python (wheel built once, cached) and the SmolLM2 model for the LLM tests
+	bash scripts/setup_llm.sh
 
 demo:             ## run the demo: publish, ingest and serve the bundled corpus
 	bash scripts/demo.sh

@@ -83,7 +83,8 @@ def test_story_detail_has_briefing_coverage_and_related(client: TestClient, demo
     assert cited and cited <= numbers
     assert len(detail["coverage"]) == len([a for a in demo_desk.coverage(story.id) if not a.copy_of])
     assert [r["story"]["id"] for r in detail["related"]] == [r.story_id for r in story.related]
-    assert all(r["label"] for r in detail["related"]) and detail["entities"] == []
+    assert all(r["label"] for r in detail["related"])
+    assert [e["slug"] for e in detail["entities"]] == [e.entity.slug for e in demo_desk.entities(story.id)]
 
 
 def test_search_api_returns_snippets_and_pages(client: TestClient) -> None:
@@ -99,7 +100,12 @@ def test_search_api_returns_snippets_and_pages(client: TestClient) -> None:
 def test_topics_entities_and_sources(client: TestClient, demo_desk: Desk) -> None:
     topics = client.get("/api/topics").json()["topics"]
     assert [(t["name"], t["story_count"]) for t in topics] == [(t.name, t.story_count) for t in demo_desk.topics()]
-    assert client.get("/api/entities").json() == {"entities": []}  # until the linking stage stores entities
+    entities = client.get("/api/entities", params={"limit": 5}).json()["entities"]
+    assert [(e["slug"], e["story_count"]) for e in entities] == [
+        (e.slug, e.story_count) for e in demo_desk.entity_list(5)
+    ]
+    first = client.get(f"/api/entities/{entities[0]['slug']}").json()
+    assert first == entities[0]
     sources = client.get("/api/sources").json()["sources"]
     assert [s["url"] for s in sources] == [s.url for s in demo_desk.sources()]
     assert all(s["last_error"] is None and s["articles_seen"] > 0 for s in sources)
@@ -180,7 +186,9 @@ def test_source_writes_need_the_admin_token(tmp_path: Path) -> None:
         assert client.post("/api/sources", json={"url": "ftp://x"}, headers=auth).status_code == 400
         opml = '<opml version="2.0"><body><outline xmlUrl="http://feeds.test/b.xml"/></body></opml>'
         imported = client.post("/api/sources/opml", content=opml, headers={**auth, "Content-Type": "text/x-opml"})
-        assert [s["url"] for s in imported.json()["sources"]] == ["http://feeds.test/b.xml"]
+        assert imported.json() == {"added": 1, "already": 0}
+        again = client.post("/api/sources/opml", content=opml, headers={**auth, "Content-Type": "text/x-opml"})
+        assert again.json() == {"added": 0, "already": 1}
         bad = client.post("/api/sources/opml", content="<html/>", headers={**auth, "Content-Type": "text/x-opml"})
         assert bad.status_code == 400
         source_id = created.json()["id"]

@@ -23,6 +23,7 @@ the city's transport office said.</p>
 def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
     monkeypatch.setenv("NEWSDESK_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
     monkeypatch.setenv("NEWSDESK_CONFIG", str(tmp_path / "absent.toml"))
+    monkeypatch.setenv("NEWSDESK_ALLOW_PRIVATE_ADDRESSES", "1")  # the fixture server is on 127.0.0.1
 
     def invoke(*args: str) -> tuple[int, str, str]:
         code = main(list(args))
@@ -99,3 +100,28 @@ def test_demo_builds_the_store_through_the_real_fetch_path(run, tmp_path: Path) 
     assert "from 25 events" in out
     code, out, _ = run("--database", f"sqlite:///{tmp_path / 'demo.db'}", "stories", "--limit", "3")
     assert code == 0 and len(out.strip().splitlines()) == 4
+
+
+def test_sources_import_export_enable_and_health(run, http_server, tmp_path: Path) -> None:
+    opml = Path(__file__).parent / "fixtures" / "opml" / "subscriptions.opml"
+    code, out, _ = run("sources", "import", str(opml))
+    assert code == 0 and "imported 3 sources" in out
+    code, out, _ = run("sources", "export")
+    assert code == 0 and out.count("<outline ") == 3 and "http://feeds.test/northgate.atom" in out
+    code, out, _ = run("sources", "export", str(tmp_path / "out.opml"))
+    assert "exported 3 feeds" in out and (tmp_path / "out.opml").read_text().count("xmlUrl=") == 3
+    code, _, err = run("sources", "import", str(tmp_path / "missing.opml"))
+    assert code == 1 and err.startswith("newsdesk: error: cannot read") and len(err.strip().splitlines()) == 1
+    gone = http_server.add("/gone.xml", "retired", status=410)
+    code, out, _ = run("sources", "add", gone)
+    assert "added source 4" in out
+    page = http_server.add("/story", PAGE)
+    assert "added source 5: " + page + " [page]" in run("sources", "add", "--page", page)[1]
+    run("refresh")
+    listing = run("sources", "list")[1]
+    assert "DISABLED · error (1 in a row): " + gone + ": HTTP 410 Gone" in listing
+    assert "re-enable with `newsdesk sources enable 4`" in listing
+    assert "Harbour bridge reopens after repairs · 1 articles · ok at" in listing and "[page]" in listing
+    code, out, _ = run("sources", "enable", "4")
+    assert code == 0 and "enabled source 4" in out
+    assert "DISABLED" not in run("sources", "list")[1].split(gone)[1].split("\n   ")[0]

@@ -12,9 +12,20 @@ import pytest
 
 from newsdesk.errors import NotFoundError, StoreError
 from newsdesk.store import Store, open_store
-from newsdesk.store.base import FetchOutcome, NewArticle, StoryCandidate
+from newsdesk.store.base import FetchOutcome, NewArticle, StoryCandidate, StoryProfile
 from newsdesk.store.migrations import SQLITE_MIGRATIONS
-from newsdesk.types import MATCH_END, MATCH_START, Article, RelatedStory, Section, Sentence, StoryFilter, Writing
+from newsdesk.types import (
+    MATCH_END,
+    MATCH_START,
+    Article,
+    Entity,
+    RelatedStory,
+    Section,
+    Sentence,
+    StoryEntity,
+    StoryFilter,
+    Writing,
+)
 
 T0 = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
@@ -72,6 +83,44 @@ def test_sources_lifecycle(store: Store) -> None:
         store.get_source(source.id)
 
 
+def test_source_kind_schedule_and_health(store: Store) -> None:
+    page = store.add_source("http://outlet.test/one-article", T0, kind="page")
+    assert (page.kind, page.disabled, page.next_attempt_at, page.interval_minutes) == ("page", False, None, None)
+    feed = store.add_source("http://feeds.test/b.xml", T0)
+    assert feed.kind == "feed"
+    later = T0 + timedelta(minutes=45)
+    store.record_fetch(
+        feed.id,
+        FetchOutcome(T0, ok=True, next_attempt_at=later, interval_minutes=45, warning="1 repeated item skipped"),
+    )
+    healthy = store.get_source(feed.id)
+    assert (healthy.next_attempt_at, healthy.interval_minutes) == (later, 45)
+    assert healthy.last_warning == "1 repeated item skipped"
+    store.record_fetch(feed.id, FetchOutcome(later, ok=True, next_attempt_at=later + timedelta(minutes=45)))
+    assert store.get_source(feed.id).interval_minutes == 45  # an attempt that learnt nothing keeps the interval
+    assert store.get_source(feed.id).last_warning is None
+    store.record_fetch(
+        feed.id, FetchOutcome(later, ok=False, error="HTTP 503", next_attempt_at=later + timedelta(hours=2))
+    )
+    store.record_fetch(feed.id, FetchOutcome(later, ok=False, error="HTTP 410 Gone", disable=True))
+    gone = store.get_source(feed.id)
+    assert (gone.disabled, gone.consecutive_failures, gone.last_error) == (True, 2, "HTTP 410 Gone")
+    assert gone.interval_minutes == 45 and store.get_source(page.id).disabled is False
+    again = store.enable_source(feed.id)
+    assert (again.disabled, again.consecutive_failures, again.next_attempt_at) == (False, 0, None)
+    with pytest.raises(NotFoundError):
+        store.enable_source(9999)
+
+
+def test_article_update_time_and_image_are_kept(store: Store) -> None:
+    store.add_article(
+        NewArticle(article(7, updated=T0 + timedelta(hours=9), image_url="http://outlet.test/7.jpg"), None, "m")
+    )
+    stored = store.get_article("art7")
+    assert (stored.updated, stored.image_url) == (T0 + timedelta(hours=9), "http://outlet.test/7.jpg")
+    assert store.get_article("art7").updated.tzinfo is not None  # type: ignore[union-attr]
+
+
 def test_add_article_is_idempotent_and_keeps_vector(store: Store) -> None:
     assert store.add_article(NewArticle(article(1), unit(1, 0), "m", ["body", "article"]))
     assert not store.add_article(NewArticle(article(1, title="changed"), unit(0, 1), "m", ["body"]))
@@ -116,6 +165,32 @@ def test_assign_write_and_read_story(store: Store) -> None:
         store.get_story("nope")
 
 
+def test_rewriting_a_story_keeps_its_earlier_versions(store: Store) -> None:
+    store.add_article(NewArticle(article(1), unit(1, 0), "m"))
+    store.assign_article("art1", "s1", StoryCandidate("s1", unit(1, 0), T0, 1, {}))
+    first = Writing("Title 1", (Sentence("Body of article 1.", ("art1",)),), (), article_ids=("art1",))
+    store.save_writing("s1", first, "World", T0)
+    store.save_writing("s1", first, "World", T0 + timedelta(hours=1))  # the same text again is no new version
+    assert store.story_versions("s1") == []
+    second = Writing(
+        "Title 2",
+        (Sentence("Body of article 2.", ("art2",)),),
+        (),
+        whats_new=(Sentence("It has words.", ("art2",)),),
+        article_ids=("art1", "art2"),
+    )
+    store.save_writing("s1", second, "World", T0 + timedelta(hours=2))
+    third = Writing("Title 3", (Sentence("Body of article 3.", ("art3",)),), (), writer="llm")
+    store.save_writing("s1", third, "World", T0 + timedelta(hours=3))
+    versions = store.story_versions("s1")
+    assert [(v.number, v.writing.headline) for v in versions] == [(1, "Title 1"), (2, "Title 2")]
+    assert versions[0].written_at == T0 and versions[1].written_at == T0 + timedelta(hours=2)
+    assert versions[1].writing == second and store.get_story("s1").writing == third
+    assert store.story_versions("nope") == []
+    with pytest.raises(NotFoundError):
+        store.save_writing("nope", third, "World")
+
+
 def test_related_and_merge_keep_old_ids_alive(store: Store) -> None:
     for n in (1, 2, 3):
         store.add_article(NewArticle(article(n), unit(1, n), "m"))
@@ -131,6 +206,56 @@ def test_related_and_merge_keep_old_ids_alive(store: Store) -> None:
     assert store.resolve_story_id("never") is None
     assert {a.id for a in store.articles_of_story("s3")} == {"art1", "art2", "art3"}
     assert store.count_stories() == 1
+
+
+REYVIK = Entity("tomas-reyvik", "Tomas Reyvik", "person")
+KESTRIA = Entity("kestria", "Kestria", "place")
+
+
+def profile(story_id: str, count: int, *entities: StoryEntity, topic: str = "Politics") -> StoryProfile:
+    return StoryProfile(story_id, count, unit(1, 0), unit(0, 1), {"vote": 2.0}, tuple(entities), topic)
+
+
+def test_profiles_entities_and_staleness(store: Store) -> None:
+    for n in (1, 2):
+        store.add_article(NewArticle(article(n), unit(1, n), "m"))
+        store.assign_article(f"art{n}", f"s{n}", StoryCandidate(f"s{n}", unit(1, n), T0 + timedelta(hours=n), 1, {}))
+    assert store.stale_profiles() == ["s1", "s2"]
+    store.save_profile(profile("s1", 1, StoryEntity(REYVIK, 2.6), StoryEntity(KESTRIA, 1.2)))
+    store.save_profile(profile("s2", 1, StoryEntity(KESTRIA, 3.0), topic="World"))
+    assert store.stale_profiles() == []
+    saved = {p.story_id: p for p in store.story_profiles()}
+    assert saved["s1"].terms == {"vote": 2.0} and np.allclose(saved["s1"].whole, unit(0, 1))
+    assert saved["s1"].entities == (StoryEntity(REYVIK, 2.6), StoryEntity(KESTRIA, 1.2))
+    assert saved["s2"].started == T0 + timedelta(hours=2) and saved["s2"].topic == "World"
+    assert store.get_story("s2").topic == "World"
+    assert store.story_entities("s1") == [StoryEntity(REYVIK, 2.6), StoryEntity(KESTRIA, 1.2)]
+    assert store.entity_stories("kestria") == [("s2", 3.0), ("s1", 1.2)]
+    assert store.get_entity("tomas-reyvik") == REYVIK and set(store.list_entities()) == {REYVIK, KESTRIA}
+    assert store.entity_story_counts() == {"kestria": 2, "tomas-reyvik": 1}
+    with pytest.raises(NotFoundError):
+        store.get_entity("nobody")
+    store.add_article(NewArticle(article(3), unit(1, 1), "m"))
+    store.assign_article("art3", "s1", StoryCandidate("s1", unit(1, 1), T0 + timedelta(hours=3), 2, {}))
+    assert store.stale_profiles() == ["s1"]  # a new article makes the profile stale
+    store.save_profile(profile("s1", 2, StoryEntity(KESTRIA, 0.6)))  # entities are replaced, not added
+    assert store.story_entities("s1") == [StoryEntity(KESTRIA, 0.6)]
+    assert store.entity_story_counts() == {"kestria": 2}
+
+
+def test_same_event_flags_and_related_reasons(store: Store) -> None:
+    for n in (1, 2, 3):
+        store.add_article(NewArticle(article(n), unit(1, n), "m"))
+        store.assign_article(f"art{n}", f"s{n}", StoryCandidate(f"s{n}", unit(1, n), T0, 1, {}))
+    store.save_same_event("s2", ["s1", "s2"])
+    store.save_same_event("s1", ["s2"])
+    assert store.same_event_pairs() == [("s1", "s2")]
+    store.save_related("s1", [RelatedStory("s3", 0.4, "same people", ("Tomas Reyvik",))])
+    assert store.get_story("s1").related == (RelatedStory("s3", 0.4, "same people", ("Tomas Reyvik",)),)
+    store.save_profile(profile("s2", 1, StoryEntity(REYVIK, 1.0)))
+    store.merge_stories("s2", StoryCandidate("s1", unit(1, 1), T0, 2, {}))
+    assert store.same_event_pairs() == [] and store.story_entities("s2") == []  # gone with the merged story
+    assert store.entity_stories("tomas-reyvik") == []
 
 
 def test_sqlite_migrations_are_applied_once(tmp_path: Path) -> None:

@@ -9,8 +9,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from newsdesk.desk import Desk, open_desk
-from newsdesk.errors import NewsdeskError
+from newsdesk.errors import NewsdeskError, SettingsError
 from newsdesk.settings import Settings, default_data_dir, load_settings
+from newsdesk.types import RefreshReport, Source
 
 
 def _print(message: str) -> None:
@@ -21,36 +22,75 @@ def _desk(args: argparse.Namespace, settings: Settings) -> Desk:
     return open_desk(args.database, settings)
 
 
+def _health(s: Source) -> str:
+    """A source's health in one line: last result, then schedule."""
+    if s.last_attempt_at is None:
+        status = "never fetched"
+    elif s.last_error:
+        status = f"error ({s.consecutive_failures} in a row): {s.last_error}"
+    else:
+        status = f"ok at {s.last_success_at:%Y-%m-%d %H:%M} UTC"
+    if s.disabled:
+        return f"DISABLED · {status}"
+    every = f" · polled every {s.interval_minutes} min" if s.interval_minutes else ""
+    due = f" · next {s.next_attempt_at:%Y-%m-%d %H:%M} UTC" if s.next_attempt_at else ""
+    return status + every + due
+
+
 def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
     with _desk(args, settings) as desk:
         if args.action == "add":
-            source = desk.add_source(args.url)
-            _print(f"added source {source.id}: {source.url}")
+            source = desk.add_source(args.url, page=args.page)
+            found = f" (the feed {args.url} links)" if source.kind == "feed" and source.url != args.url.strip() else ""
+            _print(f"added source {source.id}: {source.url}{found} [{source.kind}]")
         elif args.action == "remove":
             source = desk.remove_source(args.ref)
             _print(f"removed source {source.id}: {source.url} (its articles are kept)")
+        elif args.action == "enable":
+            source = desk.enable_source(args.ref)
+            _print(f"enabled source {source.id}: {source.url} (polled on the next refresh)")
+        elif args.action == "import":
+            path = Path(args.file)
+            try:
+                body = path.read_bytes()
+            except OSError as exc:
+                raise SettingsError(f"cannot read {path}: {exc.strerror or exc}") from None
+            added, known = desk.import_opml(body, str(path))
+            _print(f"imported {added} sources from {path} ({known} were already sources)")
+        elif args.action == "export":
+            document = desk.export_opml()
+            if args.file in (None, "-"):
+                sys.stdout.write(document)
+            else:
+                Path(args.file).write_text(document, encoding="utf-8")
+                _print(f"exported {document.count('<outline ')} feeds to {args.file}")
         else:
             sources = desk.sources()
             if not sources:
                 _print("no sources yet: add one with `newsdesk sources add URL`")
             for s in sources:
-                if s.last_attempt_at is None:
-                    status = "never fetched"
-                elif s.last_error:
-                    status = f"error ({s.consecutive_failures} in a row): {s.last_error}"
-                else:
-                    status = f"ok at {s.last_success_at:%Y-%m-%d %H:%M} UTC"
-                _print(f"{s.id:>4}  {s.url}\n      {s.title or '-'} · {s.articles_seen} articles · {status}")
+                kind = "" if s.kind == "feed" else f" [{s.kind}]"
+                _print(f"{s.id:>4}  {s.url}{kind}\n      {s.title or '-'} · {s.articles_seen} articles · {_health(s)}")
+                if s.last_warning and not s.last_error:
+                    _print(f"      note: {s.last_warning}")
     return 0
+
+
+def _report_line(report: RefreshReport) -> str:
+    return (
+        f"{report.sources} sources, {report.new_articles} new articles ({report.copies} copies), "
+        f"{report.stories_touched} stories updated, {len(report.failed)} failed, in {report.seconds:.1f}s"
+    )
 
 
 def cmd_refresh(args: argparse.Namespace, settings: Settings) -> int:
     with _desk(args, settings) as desk:
+        if args.forever:
+            _print("refreshing sources as they fall due (Ctrl+C to stop)")
+            desk.refresh_forever(_print, on_pass=lambda report: _print(_report_line(report)))
+            return 0
         report = desk.refresh(_print)
-    _print(
-        f"{report.sources} sources, {report.new_articles} new articles ({report.copies} copies), "
-        f"{report.stories_touched} stories updated, {len(report.failed)} failed, in {report.seconds:.1f}s"
-    )
+    _print(_report_line(report))
     return 1 if report.failed and len(report.failed) == report.sources else 0
 
 
@@ -92,6 +132,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
         path = Path(database.removeprefix("sqlite:///"))
         for suffix in ("", "-wal", "-shm"):  # the demo starts from an empty store each run
             Path(f"{path}{suffix}").unlink(missing_ok=True)
+    settings = settings.replace(allow_private_addresses=True)  # the demo outlets are served on 127.0.0.1
     with DemoServer() as server:
         _print(f"demo outlets publishing {len(server.articles)} articles at {server.base_url}")
         with open_desk(database, settings) as desk:
@@ -153,14 +194,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     sources = commands.add_parser("sources", help="add, list or remove sources")
     actions = sources.add_subparsers(dest="action", required=True, metavar="ACTION")
-    add = actions.add_parser("add", help="add a feed URL")
-    add.add_argument("url")
-    actions.add_parser("list", help="list sources with their last result or error")
+    add = actions.add_parser("add", help="add a feed, news sitemap or site URL, a page, or a local file or folder")
+    add.add_argument("url", help="feed/sitemap URL, a site's page (its feed is found), or a local path")
+    add.add_argument("--page", action="store_true", help="the URL is a single article page, not a feed")
+    actions.add_parser("list", help="list sources with their health and schedule")
     remove = actions.add_parser("remove", help="remove a source by id or URL (its articles stay)")
     remove.add_argument("ref")
+    enable = actions.add_parser("enable", help="re-enable a disabled source by id or URL")
+    enable.add_argument("ref")
+    import_cmd = actions.add_parser("import", help="add every feed of an OPML file")
+    import_cmd.add_argument("file")
+    export = actions.add_parser("export", help="write the feed sources as OPML (to stdout, or FILE)")
+    export.add_argument("file", nargs="?")
     sources.set_defaults(run=cmd_sources)
 
-    refresh = commands.add_parser("refresh", help="one pass over the due sources, then exit")
+    refresh = commands.add_parser("refresh", help="one pass over the due sources, then exit (or --forever)")
+    refresh.add_argument("--forever", action="store_true", help="keep running, polling each source when it is due")
     refresh.set_defaults(run=cmd_refresh)
 
     stories = commands.add_parser("stories", help="a table of stories")

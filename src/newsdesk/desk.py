@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
+from pathlib import Path
 
-from newsdesk.errors import NotFoundError, SettingsError, StoreError
-from newsdesk.ingest.opml import parse_opml
-from newsdesk.pipeline import Progress, now, refresh
+from newsdesk.errors import NewsdeskError, NotFoundError, SettingsError, StoreError
+from newsdesk.ingest.discover import feed_links
+from newsdesk.ingest.fetch import fetch_once
+from newsdesk.ingest.local import local_path, local_url
+from newsdesk.ingest.opml import export_opml, parse_opml
+from newsdesk.pipeline import Progress, now, refresh, refresh_forever
 from newsdesk.publish.meaning import MeaningIndex
 from newsdesk.publish.ranking import fuse, rank_top
 from newsdesk.publish.slugs import slugify
@@ -22,8 +28,10 @@ from newsdesk.types import (
     SearchResult,
     Source,
     Story,
+    StoryEntity,
     StoryFilter,
     StorySummary,
+    StoryVersion,
     TopicSummary,
 )
 
@@ -61,12 +69,47 @@ class Desk:
         self.close()
 
     # sources
-    def add_source(self, url: str) -> Source:
-        """Add a feed URL to poll."""
-        url = url.strip()
-        if not url.startswith(("http://", "https://")):
-            raise SettingsError(f"{url!r} is not an http(s) URL")
-        return self.store.add_source(url, now())
+    def add_source(self, ref: str, *, page: bool = False) -> Source:
+        """Add a feed or news sitemap URL (a site's page is replaced by the feed it links), a single article
+        page (`page=True`), or a local file or folder of saved pages and feed files."""
+        ref = ref.strip()
+        if not ref.startswith(("http://", "https://")):
+            path = local_path(ref) if ref.startswith("file://") else Path(ref).expanduser()
+            if path.exists():
+                return self.store.add_source(local_url(path), now(), kind="local")
+            raise SettingsError(f"{ref!r} is not an http(s) URL or an existing file or folder")
+        if page:
+            return self.store.add_source(ref, now(), kind="page")
+        if self.store.find_source(ref) is not None:
+            raise StoreError(f"{ref} is already a source")
+        feed = self._feed_linked_from(ref)
+        if feed is not None and self.store.find_source(feed) is not None:
+            raise StoreError(f"{feed} (the feed {ref} links) is already a source")
+        return self.store.add_source(feed or ref, now())
+
+    def _feed_linked_from(self, url: str) -> str | None:
+        """The first feed an HTML page at `url` links (autodiscovery); None for a feed or an unreachable URL."""
+        try:
+            reply = fetch_once(self.settings.replace(fetch_retries=0), url)
+        except NewsdeskError:
+            return None  # added as given: the next refresh will say what is wrong with it
+        feeds = feed_links(reply)
+        return feeds[0] if feeds else None
+
+    def import_opml(self, body: bytes, name: str = "OPML file") -> tuple[int, int]:
+        """Add every feed of an OPML file (nothing is fetched yet); returns (added, already there)."""
+        added = known = 0
+        for feed in parse_opml(body, name):
+            if self.store.find_source(feed.url) is not None:
+                known += 1
+            else:
+                self.store.add_source(feed.url, now())
+                added += 1
+        return added, known
+
+    def export_opml(self) -> str:
+        """The feed sources as an OPML 2.0 document."""
+        return export_opml(self.store.list_sources(), f"{self.settings.site_name} sources", now())
 
     def sources(self) -> list[Source]:
         """All sources with their health."""
@@ -87,10 +130,23 @@ class Desk:
         self.store.remove_source(source.id)
         return source
 
+    def enable_source(self, ref: str) -> Source:
+        """Re-enable a disabled source; it is polled on the next refresh."""
+        return self.store.enable_source(self.find_source(ref).id)
+
     # pipeline
     def refresh(self, progress: Progress | None = None) -> RefreshReport:
         """One pass over the due sources, then stories, writing and links."""
         return refresh(self.store, self.settings, self.embedder, progress or (lambda _: None))
+
+    def refresh_forever(
+        self,
+        progress: Progress | None = None,
+        on_pass: Callable[[RefreshReport], None] | None = None,
+        stop: threading.Event | None = None,
+    ) -> None:
+        """Run the scheduler until `stop` is set: a pass whenever a source is due."""
+        refresh_forever(self.store, self.settings, self.embedder, progress or (lambda _: None), stop, on_pass)
 
     # reading
     def stories(self, limit: int = 50, offset: int = 0) -> list[Story]:
@@ -104,6 +160,14 @@ class Desk:
     def live_story_id(self, story_id: str) -> str | None:
         """The id a story lives under now (after merges), or None when there never was one."""
         return self.store.resolve_story_id(story_id)
+
+    def story_versions(self, story_id: str) -> list[StoryVersion]:
+        """A story's earlier writings, oldest first."""
+        return self.store.story_versions(story_id)
+
+    def entities(self, story_id: str) -> list[StoryEntity]:
+        """The people, organisations and places a story names, most salient first."""
+        return self.store.story_entities(story_id)
 
     def coverage(self, story_id: str) -> list[Article]:
         """A story's articles, oldest first (copies included, marked by copy_of)."""
@@ -162,24 +226,20 @@ class Desk:
                 return topic
         raise NotFoundError(f"no topic {slug}")
 
-    def entities(self, limit: int = 200) -> list[EntitySummary]:
-        """Entities named in stories, most stories first ([] until the linking stage stores entities)."""
-        return []
+    def entity_list(self, limit: int = 200) -> list[EntitySummary]:
+        """Entities named in stories, most stories first."""
+        counts = self.store.entity_story_counts()
+        entities = sorted(self.store.list_entities(), key=lambda e: (-counts.get(e.slug, 0), e.name))
+        return [EntitySummary(e.slug, e.name, e.kind, counts.get(e.slug, 0)) for e in entities[:limit]]
 
     def entity(self, slug: str) -> EntitySummary:
-        """An entity by its slug (none until the linking stage stores entities)."""
-        found = [e for e in self.entities(limit=100_000) if e.slug == slug]
-        if not found:
-            raise NotFoundError(f"no entity {slug}")
-        return found[0]
+        """An entity by its slug, with how many stories name it."""
+        found = self.store.get_entity(slug)
+        return EntitySummary(found.slug, found.name, found.kind, self.store.entity_story_counts().get(slug, 0))
 
     def entity_story_ids(self, slug: str) -> list[str]:
-        """Ids of the stories naming an entity ([] until the linking stage stores entities)."""
-        return []
-
-    def story_entities(self, story_id: str) -> list[EntitySummary]:
-        """Entities a story names ([] until the linking stage stores entities)."""
-        return []
+        """Ids of the stories naming an entity."""
+        return [story_id for story_id, _ in self.store.entity_stories(slug, limit=100_000)]
 
     def outlets(self) -> list[str]:
         """Every outlet with a stored article."""
@@ -208,17 +268,6 @@ class Desk:
             for i, score in fused
             if i in stories
         ]
-
-    def import_opml(self, text: str | bytes) -> list[Source]:
-        """Add every feed of an OPML document that is not a source yet; returns the sources added."""
-        added = []
-        for url in parse_opml(text):
-            if self.store.find_source(url) is None:
-                try:
-                    added.append(self.add_source(url))
-                except (SettingsError, StoreError):
-                    continue  # a URL we cannot poll is skipped, the rest of the list goes on
-        return added
 
     def _resolved(self, filters: StoryFilter) -> StoryFilter:
         """The filters with an entity turned into the ids of its stories."""

@@ -18,7 +18,12 @@ class NotFoundError(NewsdeskError):
 
 
 class FetchError(NewsdeskError):
-    """A URL could not be fetched: network failure, HTTP error status, size cap, bad scheme."""
+    """A URL could not be fetched: network failure, HTTP error status, size cap, bad scheme, refused address."""
+
+    def __init__(self, message: str, *, status: int | None = None, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.status = status  # the HTTP status when the server answered with an error, else None
+        self.retry_after = retry_after  # seconds the server asked us to wait (Retry-After), else None
 
 
 class ParseError(NewsdeskError):

@@ -1,36 +1,35 @@
 """Where the stages meet storage: fetch -> parse -> extract -> dedupe -> embed -> cluster -> write -> link.
 
+Linking (entities, topic, related) is incremental: only stories whose articles changed are profiled again.
+
 Every step is idempotent and commits as it goes, so a crash loses nothing already stored and a re-run
 picks up where the last one stopped (articles without a story, stories not yet written).
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from urllib.parse import urlsplit
 
-import httpx
-
-from newsdesk.errors import NewsdeskError
-from newsdesk.ingest.feeds import parse_feed
-from newsdesk.ingest.fetch import fetch, make_client
-from newsdesk.ingest.pages import extract_page
-from newsdesk.ingest.urls import article_id, canonical_url
-from newsdesk.linking.related import related_stories
-from newsdesk.linking.topics import story_topic
+from newsdesk.ingest.poll import poll_sources
+from newsdesk.linking.entities import surnames
+from newsdesk.linking.minilm import get_minilm
+from newsdesk.linking.profile import build_profiles, with_topic
+from newsdesk.linking.related import NEIGHBOUR_SCORE, related_stories
+from newsdesk.linking.scoring import Scorer
+from newsdesk.linking.topics import assign_topic, story_topic
 from newsdesk.settings import Settings
-from newsdesk.store.base import FetchOutcome, NewArticle, Store
+from newsdesk.store.base import NewArticle, Store
 from newsdesk.stories.cluster import ClusterParams
 from newsdesk.stories.dedupe import Fingerprint, content_hash, fingerprint, is_near_duplicate, similarity_estimate
-from newsdesk.stories.embed import Embedder, article_text_for_embedding
+from newsdesk.stories.embed import Embedder, article_text_for_embedding, normalise_rows
 from newsdesk.stories.engine import StoryEngine
 from newsdesk.stories.terms import article_terms
-from newsdesk.types import Article, FeedEntry, RefreshReport, Source
-from newsdesk.writing.writer import write_extractive
+from newsdesk.types import Article, RefreshReport, Source
+from newsdesk.writing.writer import write_story
 
 Progress = Callable[[str], None]
 
@@ -45,89 +44,8 @@ def now() -> datetime:
 
 
 def due_sources(store: Store, settings: Settings, at: datetime) -> list[Source]:
-    """Sources never fetched, or last tried longer ago than the refresh interval."""
-    interval = timedelta(minutes=settings.refresh_interval_minutes)
-    return [s for s in store.list_sources() if s.last_attempt_at is None or at - s.last_attempt_at >= interval]
-
-
-def _outlet_name(entry_url: str, page_outlet: str, feed_title: str) -> str:
-    return page_outlet or feed_title or urlsplit(entry_url).netloc
-
-
-def build_article(
-    client: httpx.Client, settings: Settings, source: Source, feed_title: str, entry: FeedEntry, fetched_at: datetime
-) -> Article:
-    """An article from a feed entry, with the page's full text when it can be had (else partial)."""
-    url = canonical_url(entry.url)
-    title, text, outlet, author = entry.title, entry.summary, "", entry.author
-    published = entry.published
-    language = None
-    partial = True
-    if settings.fetch_full_text:
-        try:
-            page = extract_page(fetch(client, entry.url, max_bytes=settings.max_response_bytes).body, entry.url)
-        except NewsdeskError:
-            page = None  # the feed's own text is kept and the article marked partial
-        if page is not None:
-            title = title or page.title
-            text, outlet, author = page.text, page.outlet, author or page.author
-            published = published or page.published
-            language, partial = page.language, False
-    return Article(
-        id=article_id(url),
-        url=url,
-        source_id=source.id,
-        outlet=_outlet_name(url, outlet, feed_title),
-        title=title or url,
-        text=text,
-        published=published or fetched_at,
-        author=author,
-        section=entry.category,
-        language=language,
-        content_hash=content_hash(text),
-        partial=partial,
-        fetched_at=fetched_at,
-    )
-
-
-def refresh_source(
-    store: Store, settings: Settings, embedder: Embedder, client: httpx.Client, source: Source
-) -> tuple[int, int]:
-    """Fetch one source and store its new articles; returns (new articles, copies). Raises NewsdeskError."""
-    started = now()
-    try:
-        reply = fetch(
-            client,
-            source.url,
-            max_bytes=settings.max_response_bytes,
-            etag=source.etag,
-            last_modified=source.last_modified,
-        )
-        if reply.not_modified:
-            store.record_fetch(
-                source.id, FetchOutcome(started, ok=True, etag=reply.etag, last_modified=reply.last_modified)
-            )
-            return 0, 0
-        feed = parse_feed(reply.body, source.url, reply.content_type)
-    except NewsdeskError as exc:
-        store.record_fetch(source.id, FetchOutcome(started, ok=False, error=str(exc)))
-        raise
-    fresh = [e for e in feed.entries if not store.has_article(article_id(canonical_url(e.url)))]
-    with ThreadPoolExecutor(max_workers=max(1, settings.fetch_concurrency)) as pool:
-        articles = list(pool.map(lambda e: build_article(client, settings, source, feed.title, e, started), fresh))
-    stored, copies = store_articles(store, embedder, articles)
-    store.record_fetch(
-        source.id,
-        FetchOutcome(
-            started,
-            ok=True,
-            title=feed.title or None,
-            etag=reply.etag,
-            last_modified=reply.last_modified,
-            new_articles=stored,
-        ),
-    )
-    return stored, copies
+    """Enabled sources whose next attempt has come (a source never tried is due at once)."""
+    return [s for s in store.list_sources() if not s.disabled and (s.next_attempt_at or at) <= at]
 
 
 def find_copy_of(store: Store, article: Article, print_: Fingerprint) -> str | None:
@@ -147,6 +65,7 @@ def find_copy_of(store: Store, article: Article, print_: Fingerprint) -> str | N
 
 def store_articles(store: Store, embedder: Embedder, articles: Sequence[Article]) -> tuple[int, int]:
     """Dedupe, embed and store new articles, each in its own transaction; returns (stored, copies)."""
+    articles = [replace(a, content_hash=content_hash(a.text)) for a in articles]
     vectors = embedder.embed([article_text_for_embedding(a.title, a.text) for a in articles])
     stored = copies = 0
     for article, vector in zip(articles, vectors, strict=True):
@@ -154,8 +73,7 @@ def store_articles(store: Store, embedder: Embedder, articles: Sequence[Article]
         original = find_copy_of(store, article, print_) if print_ else None
         if original is not None:
             article = replace(article, copy_of=original)
-            copies += 1
-        stored += store.add_article(
+        added = store.add_article(
             NewArticle(
                 article=article,
                 vector=vector,
@@ -165,6 +83,8 @@ def store_articles(store: Store, embedder: Embedder, articles: Sequence[Article]
                 band_keys=print_.band_keys if print_ else (),
             )
         )
+        stored += added
+        copies += added and article.copy_of is not None
     return stored, copies
 
 
@@ -225,47 +145,91 @@ def write_stories(store: Store, settings: Settings, embedder: Embedder, progress
     dirty = store.dirty_stories()
     for number, story_id in enumerate(dirty, start=1):
         articles = store.articles_of_story(story_id)
-        writing = write_extractive(articles, embedder, settings.standfirst_min_words, settings.standfirst_max_words)
-        store.save_writing(story_id, writing, story_topic(articles))
+        writing = write_story(articles, embedder, settings, store.get_story(story_id).writing)
+        store.save_writing(story_id, writing, story_topic(articles), now())
         if number % 10 == 0 or number == len(dirty):
             progress(f"wrote {number}/{len(dirty)} stories")
     return len(dirty)
 
 
-def link_stories(store: Store, settings: Settings) -> None:
-    """Recompute every story's related list."""
-    centroids = store.all_story_centroids()
-    topics = {s.id: s.topic for s in store.list_stories(limit=len(centroids) or 1)}
-    for story_id in centroids:
-        store.save_related(story_id, related_stories(story_id, centroids, topics, settings.related_count))
+def profile_stories(store: Store, progress: Progress = _quiet) -> set[str]:
+    """Entities, topic and meaning of every story whose articles changed; returns those stories."""
+    stale = store.stale_profiles()
+    if not stale:
+        return set()
+    minilm = get_minilm()
+    people = surnames(store.list_entities())
+    for start in range(0, len(stale), 32):
+        stories = {story_id: store.articles_of_story(story_id) for story_id in stale[start : start + 32]}
+        for profile in build_profiles(stories, minilm, people):
+            vector = normalise_rows(profile.lead + profile.whole)
+            store.save_profile(with_topic(profile, assign_topic(stories[profile.story_id], vector, minilm)))
+        progress(f"profiled {min(start + 32, len(stale))}/{len(stale)} stories (entities, topic)")
+    return set(stale)
+
+
+def link_stories(store: Store, settings: Settings, changed: set[str] | None = None) -> int:
+    """Related lists of the changed stories and of the stories close to them; returns how many were linked.
+
+    With `changed` None every story is relinked."""
+    profiles = store.story_profiles()
+    terms = {t for p in profiles for t in p.terms}
+    df, n_docs = store.document_frequencies(terms)
+    scorer = Scorer(profiles, df, n_docs)
+    if changed is None:
+        todo = set(scorer.index)
+    else:
+        todo = {s for s in changed if s in scorer.index}
+        for story_id in list(todo):
+            scores = scorer.scores(scorer.index[story_id])
+            todo |= {p.story_id for p, score in zip(profiles, scores, strict=True) if score >= NEIGHBOUR_SCORE}
+    for story_id in sorted(todo):
+        found = related_stories(scorer, story_id, settings.related_count)
+        store.save_related(story_id, found.related)
+        store.save_same_event(story_id, found.same_event)
+    return len(todo)
 
 
 def refresh(store: Store, settings: Settings, embedder: Embedder, progress: Progress = _quiet) -> RefreshReport:
-    """One pass: every due source, then stories, writing and links for what changed."""
+    """One pass: every due source (polled concurrently), then stories, writing and links for what changed."""
     started = time.perf_counter()
     sources = due_sources(store, settings, now())
-    failed: list[tuple[str, str]] = []
-    new_articles = copies = 0
-    with make_client(settings) as client:
-        for number, source in enumerate(sources, start=1):
-            try:
-                stored, copied = refresh_source(store, settings, embedder, client, source)
-            except NewsdeskError as exc:
-                failed.append((source.url, str(exc)))
-                progress(f"[{number}/{len(sources)}] {source.url}: error: {exc}")
-                continue
-            new_articles += stored
-            copies += copied
-            progress(f"[{number}/{len(sources)}] {source.url}: {stored} new articles")
+    results = poll_sources(store, settings, sources, lambda new: store_articles(store, embedder, new), progress, now())
     touched = assign_stories(store, settings, embedder)
-    written = write_stories(store, settings, embedder, progress)
-    if written:
-        link_stories(store, settings)
+    write_stories(store, settings, embedder, progress)
+    changed = profile_stories(store, progress)
+    if changed:
+        progress(f"linked {link_stories(store, settings, changed)} stories")
     return RefreshReport(
         sources=len(sources),
-        failed=tuple(failed),
-        new_articles=new_articles,
-        copies=copies,
+        failed=tuple((r.source.url, r.error) for r in results if r.error),
+        new_articles=sum(r.stored for r in results),
+        copies=sum(r.copies for r in results),
         stories_touched=len(touched),
         seconds=time.perf_counter() - started,
     )
+
+
+def seconds_until_due(store: Store, at: datetime) -> float | None:
+    """Seconds until the next enabled source is due (0 when one is due now); None without enabled sources."""
+    times = [s.next_attempt_at or at for s in store.list_sources() if not s.disabled]
+    return max(0.0, (min(times) - at).total_seconds()) if times else None
+
+
+def refresh_forever(
+    store: Store,
+    settings: Settings,
+    embedder: Embedder,
+    progress: Progress = _quiet,
+    stop: threading.Event | None = None,
+    on_pass: Callable[[RefreshReport], None] | None = None,
+) -> None:
+    """The scheduler: a pass whenever a source is due (looking at least once a minute for new sources)."""
+    stop = stop or threading.Event()
+    while not stop.is_set():
+        if due_sources(store, settings, now()):
+            report = refresh(store, settings, embedder, progress)
+            if on_pass is not None:
+                on_pass(report)
+        wait = seconds_until_due(store, now())
+        stop.wait(min(60.0, max(1.0, wait if wait is not None else 60.0)))

@@ -27,21 +27,36 @@ class Settings:
     # storage
     database_url: str = ""  # sqlite:///path.db (default: newsdesk.db in the data folder)
     # fetching
-    user_agent: str = "newsdesk/0.1 (self-hosted news desk)"  # sent with every request
+    user_agent: str = "newsdesk/0.1 (self-hosted news desk)"  # sent with every request (robots.txt name: newsdesk)
     fetch_timeout: float = 15.0  # seconds for connect and for each read
-    max_response_bytes: int = 5_000_000  # larger responses are refused
-    fetch_concurrency: int = 8  # pages fetched at once in one refresh pass
-    refresh_interval_minutes: int = 30  # a source is due again after this long
-    fetch_full_text: bool = True  # fetch each article page and extract its text
+    fetch_deadline: float = 60.0  # seconds a whole response may take (stops servers that drip bytes)
+    max_response_bytes: int = 16_000_000  # larger responses (after decompression) are refused
+    fetch_concurrency: int = 8  # requests at once in one refresh pass, over all hosts
+    fetch_per_host: int = 2  # requests at once to any one host
+    fetch_max_redirects: int = 5  # redirects followed before giving up
+    fetch_retries: int = 2  # retries after 429 or 5xx (with back-off, honouring Retry-After)
+    fetch_full_text: bool = True  # fetch the page of each teaser item and extract its text
+    allow_private_addresses: bool = False  # fetch from loopback, private and link-local addresses (tests, intranets)
+    # scheduling and source health
+    refresh_interval_minutes: int = 30  # polling interval of a source whose feed gives no hint
+    refresh_min_minutes: int = 15  # no source is polled more often than this
+    refresh_max_minutes: int = 720  # every source is polled at least this often
+    disable_after_failures: int = 10  # a source failing this many times in a row is disabled
     # story engine
     embedder: str = "static"  # registered embedder name
-    cluster_threshold: float = 0.35  # min combined similarity of an article to a story to join it
+    cluster_threshold: float = 0.4  # min combined similarity of an article to a story to join it
     cluster_lexical_weight: float = 0.7  # share of wording (TF-IDF) vs meaning (embedding) in that similarity
     cluster_merge_threshold: float = 0.5  # min similarity of two grown stories to merge them into one
     cluster_window_hours: float = 168.0  # a story accepts articles this long after its last one
     # writing
     standfirst_min_words: int = 60  # standfirst lower bound
     standfirst_max_words: int = 90  # standfirst upper bound
+    writer: str = "extractive"  # "extractive" (source sentences only) or "llm" (checked rewrite, else extractive)
+    llm_base_url: str = ""  # OpenAI-compatible endpoint for the llm writer, e.g. http://127.0.0.1:8080/v1
+    llm_model: str = ""  # model name sent to that endpoint
+    llm_api_key: str = ""  # bearer key for that endpoint ("" sends none)
+    llm_timeout: float = 30.0  # seconds per LLM request; on timeout the extractive text is published
+    llm_max_drop_share: float = 0.34  # a part whose sentences fail the checks more often is published extractive
     # linking
     related_count: int = 18  # related stories kept per story
     # site
@@ -96,8 +111,18 @@ def _checked(settings: Settings) -> Settings:
         value = getattr(settings, f.name)
         if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
             raise SettingsError(f"setting {f.name}: must not be negative (got {value})")
+    if settings.fetch_concurrency < 1 or settings.fetch_per_host < 1:
+        raise SettingsError("settings fetch_concurrency/fetch_per_host: need at least 1")
+    if not 0 < settings.refresh_min_minutes <= settings.refresh_max_minutes:
+        raise SettingsError("settings refresh_min_minutes/refresh_max_minutes: need 0 < min <= max")
     if not 0 < settings.standfirst_min_words <= settings.standfirst_max_words:
         raise SettingsError("settings standfirst_min_words/standfirst_max_words: need 0 < min <= max")
+    if settings.writer not in {"extractive", "llm"}:
+        raise SettingsError(f"setting writer: unknown writer {settings.writer!r} (known: extractive, llm)")
+    if settings.writer == "llm" and not settings.llm_base_url:
+        raise SettingsError("setting writer: the llm writer needs llm_base_url")
+    if settings.llm_max_drop_share > 1:
+        raise SettingsError("setting llm_max_drop_share: must be between 0 and 1")
     for name in ("accent_colour", "background_colour"):
         if not re.fullmatch(r"#[0-9a-fA-F]{3}|#[0-9a-fA-F]{6}", getattr(settings, name)):
             raise SettingsError(f"setting {name}: {getattr(settings, name)!r} is not a hex colour like #1d3557")

@@ -8,10 +8,10 @@ from datetime import datetime
 
 @dataclass(frozen=True)
 class Source:
-    """A feed polled on a schedule."""
+    """A feed, news sitemap, single page or local folder, polled on a schedule."""
 
     id: int  # store-assigned id
-    url: str  # feed URL as added by the user
+    url: str  # feed, sitemap or page URL, or file:// URL of a local file or folder
     title: str  # feed title once known, else ""
     added_at: datetime  # when the user added it (UTC)
     etag: str | None = None  # last ETag, for conditional GET
@@ -21,6 +21,11 @@ class Source:
     last_error: str | None = None  # one-line reason of the last failure; None when the last try worked
     consecutive_failures: int = 0  # failures since the last success
     articles_seen: int = 0  # articles stored from this source over its life
+    kind: str = "feed"  # "feed" (RSS, Atom, JSON Feed, news sitemap), "page" (one article) or "local"
+    next_attempt_at: datetime | None = None  # when it is due again (UTC); None means now
+    interval_minutes: int | None = None  # its own polling interval once learnt from the feed, else None
+    disabled: bool = False  # True after too many failures or a 410; `newsdesk sources enable` clears it
+    last_warning: str | None = None  # one-line note on the last successful fetch (items skipped, partial pages)
 
 
 @dataclass(frozen=True)
@@ -34,6 +39,9 @@ class FeedEntry:
     author: str  # item author, or ""
     guid: str  # item id, or the URL when the feed has none
     category: str = ""  # the feed's first category/tag for the item, or ""
+    updated: datetime | None = None  # item's last-modified time (UTC) if the feed gives one
+    content: str = ""  # the item's full body as plain paragraphs when the feed carries it, else ""
+    image_url: str | None = None  # the item's image (enclosure, media:content, JSON Feed image), if any
 
 
 @dataclass(frozen=True)
@@ -45,8 +53,10 @@ class Page:
     outlet: str  # site name (og:site_name), or ""
     author: str  # byline, or ""
     published: datetime | None  # date from the page metadata (UTC)
-    canonical_url: str | None  # rel=canonical if present
+    canonical_url: str | None  # rel=canonical (or og:url) if present, absolute
     language: str | None  # language code if known
+    updated: datetime | None = None  # last-modified time from the page metadata (UTC)
+    image_url: str | None = None  # main image (og:image, twitter:image), absolute
 
 
 @dataclass(frozen=True)
@@ -55,7 +65,7 @@ class Article:
 
     id: str  # stable id derived from the canonical URL
     url: str  # canonical URL
-    source_id: int | None  # source that brought it, None for a single page
+    source_id: int | None  # source that brought it, None once that source is removed
     outlet: str  # outlet name as shown to readers
     title: str  # headline
     text: str  # extracted full text (paragraphs separated by blank lines)
@@ -68,6 +78,8 @@ class Article:
     story_id: str | None = None  # story this article belongs to
     partial: bool = False  # True when only the feed's own text could be kept
     fetched_at: datetime | None = None  # when we stored it
+    updated: datetime | None = None  # when the outlet last changed it (UTC), if it says
+    image_url: str | None = None  # main image URL, if any
 
 
 @dataclass(frozen=True)
@@ -100,6 +112,9 @@ class Writing:
     headline: str  # story headline
     standfirst: tuple[Sentence, ...]  # 60-90 words of summary
     briefing: tuple[Section, ...]  # Introduction, themed sections, Outlook
+    whats_new: tuple[Sentence, ...] = ()  # what the articles added since the previous version said
+    article_ids: tuple[str, ...] = ()  # the articles this writing was made from
+    writer: str = "extractive"  # "extractive", or "llm" when checked LLM text was published
 
     @property
     def standfirst_text(self) -> str:
@@ -108,12 +123,39 @@ class Writing:
 
 
 @dataclass(frozen=True)
+class StoryVersion:
+    """An earlier writing of a story, kept when new articles made the desk rewrite it."""
+
+    number: int  # 1 for the first writing, then 2, 3, ...
+    written_at: datetime  # when this version was published (UTC)
+    writing: Writing  # what it said
+
+
+@dataclass(frozen=True)
+class Entity:
+    """A person, organisation or place named in stories, one record for all its spellings."""
+
+    slug: str  # stable id from the canonical name (URL /entity/<slug>)
+    name: str  # canonical name, e.g. "Tomas Reyvik" for "Reyvik", "President Reyvik"
+    kind: str  # "person", "organisation" or "place"
+
+
+@dataclass(frozen=True)
+class StoryEntity:
+    """An entity as one story names it."""
+
+    entity: Entity  # the entity
+    salience: float  # summed over the story's outlets: 1 in a headline, 0.6 in a lead, 0.3 further down
+
+
+@dataclass(frozen=True)
 class RelatedStory:
     """One entry of a story's related list."""
 
     story_id: str  # the related story
     score: float  # ranking score, higher is closer
-    label: str  # why it is there: "same people", "same place", "same topic", "related"
+    label: str  # why: "follow-up", "background", "same people", "same place", "same organisation", "same topic"
+    via: tuple[str, ...] = ()  # names of the shared entities behind the label, most salient first
 
 
 @dataclass(frozen=True)

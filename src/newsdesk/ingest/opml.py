@@ -1,46 +1,57 @@
-"""OPML: the feed lists that readers export and import."""
+"""OPML import and export of the source list (lxml with its safe settings to read, ElementTree to write)."""
 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from xml.sax.saxutils import quoteattr
+from dataclasses import dataclass
+from datetime import datetime
+from email.utils import format_datetime
+
+from lxml import etree
 
 from newsdesk.errors import ParseError
+from newsdesk.ingest.sitemaps import SAFE_XML
 from newsdesk.types import Source
 
 
-def parse_opml(text: str | bytes) -> list[str]:
-    """Feed URLs of an OPML document (every outline with an http(s) xmlUrl), in document order, once each.
+@dataclass(frozen=True)
+class OpmlFeed:
+    """One feed outline of an OPML file."""
 
-    The standard library's parser is enough: OPML is flat, and expat refuses entity expansion bombs."""
+    url: str  # xmlUrl
+    title: str  # text or title attribute, or ""
+
+
+def parse_opml(body: bytes, name: str = "OPML file") -> list[OpmlFeed]:
+    """Every outline with an xmlUrl, at any depth of folders; raises ParseError when unreadable."""
     try:
-        root = ET.fromstring(text)
-    except ET.ParseError as exc:
-        raise ParseError(f"not an OPML document: {exc}") from None
-    if root.tag.lower() != "opml":
-        raise ParseError(f"not an OPML document: the root element is <{root.tag}>")
-    urls: list[str] = []
+        root = etree.fromstring(body, parser=SAFE_XML)
+    except etree.XMLSyntaxError as exc:
+        raise ParseError(f"{name}: not a valid OPML file ({exc})") from None
+    if root.tag != "opml":
+        raise ParseError(f"{name}: not an OPML file (root element is <{root.tag}>)")
+    feeds: list[OpmlFeed] = []
+    seen: set[str] = set()
     for outline in root.iter("outline"):
         url = (outline.get("xmlUrl") or outline.get("xmlurl") or "").strip()
-        if url.startswith(("http://", "https://")) and url not in urls:
-            urls.append(url)
-    return urls
+        if not url or url in seen:
+            continue
+        seen.add(url)
+        feeds.append(OpmlFeed(url=url, title=(outline.get("text") or outline.get("title") or "").strip()))
+    return feeds
 
 
-def write_opml(sources: list[Source], title: str) -> str:
-    """An OPML document listing these sources."""
-    lines = [
-        '<?xml version="1.0" encoding="UTF-8"?>',
-        '<opml version="2.0">',
-        f"<head><title>{_text(title)}</title></head>",
-        "<body>",
-    ]
+def export_opml(sources: list[Source], title: str, at: datetime) -> str:
+    """An OPML 2.0 document listing every feed source (pages and local folders are not feeds, so left out)."""
+    root = ET.Element("opml", version="2.0")
+    head = ET.SubElement(root, "head")
+    ET.SubElement(head, "title").text = title
+    ET.SubElement(head, "dateCreated").text = format_datetime(at)
+    body = ET.SubElement(root, "body")
     for source in sources:
-        name = quoteattr(source.title or source.url)
-        lines.append(f'<outline type="rss" text={name} title={name} xmlUrl={quoteattr(source.url)}/>')
-    lines += ["</body>", "</opml>"]
-    return "\n".join(lines) + "\n"
-
-
-def _text(value: str) -> str:
-    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        if source.kind != "feed":
+            continue
+        label = source.title or source.url
+        ET.SubElement(body, "outline", type="rss", text=label, title=label, xmlUrl=source.url)
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

@@ -5,7 +5,25 @@ from __future__ import annotations
 import hashlib
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-_TRACKING = ("utm_", "fbclid", "gclid", "mc_cid", "mc_eid", "ref_src", "cmpid")
+# parameters that say where a click came from, never which article: utm_*, ad click ids, mailing-list ids
+_TRACKING = (
+    "utm_",
+    "fbclid",
+    "gclid",
+    "dclid",
+    "gbraid",
+    "wbraid",
+    "msclkid",
+    "yclid",
+    "igshid",
+    "mc_cid",
+    "mc_eid",
+    "ref_src",
+    "cmpid",
+    "_hsenc",
+    "_hsmi",
+    "mkt_tok",
+)
 
 
 def canonical_url(url: str) -> str:

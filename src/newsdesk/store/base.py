@@ -9,7 +9,19 @@ from typing import Protocol
 
 import numpy as np
 
-from newsdesk.types import Article, RelatedStory, SearchHit, Source, Story, StoryFilter, StorySummary, Writing
+from newsdesk.types import (
+    Article,
+    Entity,
+    RelatedStory,
+    SearchHit,
+    Source,
+    Story,
+    StoryEntity,
+    StoryFilter,
+    StorySummary,
+    StoryVersion,
+    Writing,
+)
 
 
 @dataclass(frozen=True)
@@ -23,6 +35,10 @@ class FetchOutcome:
     etag: str | None = None  # new ETag to send next time
     last_modified: str | None = None  # new Last-Modified to send next time
     new_articles: int = 0  # articles stored by this attempt
+    next_attempt_at: datetime | None = None  # when the source is due again (None: at once)
+    interval_minutes: int | None = None  # the source's polling interval learnt from this fetch, if any
+    warning: str | None = None  # one-line note when ok but something was skipped or kept partial
+    disable: bool = False  # True to disable the source (too many failures, or gone for good)
 
 
 @dataclass(frozen=True)
@@ -57,6 +73,21 @@ class StoryCandidate:
     terms: dict[str, float]  # summed term counts of its articles (lexical centroid); {} when not loaded
 
 
+@dataclass(frozen=True)
+class StoryProfile:
+    """What the related-story scorer knows about one story."""
+
+    story_id: str  # the story
+    article_count: int  # articles in the story when the profile was built (another count means stale)
+    lead: np.ndarray  # unit mean embedding of the articles' headlines and leads
+    whole: np.ndarray  # unit mean embedding of the articles' whole texts (as far as the model reads)
+    terms: dict[str, float]  # summed term counts of headlines and leads (lexical evidence)
+    entities: tuple[StoryEntity, ...]  # people, organisations, places, most salient first
+    topic: str = ""  # section, "" when unknown
+    started: datetime | None = None  # publication time of its first article
+    updated: datetime | None = None  # publication time of its newest article
+
+
 class Store(Protocol):
     """Everything newsdesk keeps; implementations must pass tests/test_store_contract.py."""
 
@@ -64,8 +95,8 @@ class Store(Protocol):
         """Release the connection."""
 
     # sources
-    def add_source(self, url: str, added_at: datetime) -> Source:
-        """Add a feed; raises StoreError when the URL is already a source."""
+    def add_source(self, url: str, added_at: datetime, kind: str = "feed") -> Source:
+        """Add a source of a kind ("feed", "page", "local"); raises StoreError when the URL is already one."""
 
     def get_source(self, source_id: int) -> Source:
         """One source; raises NotFoundError."""
@@ -80,7 +111,10 @@ class Store(Protocol):
         """Forget a source; its articles stay."""
 
     def record_fetch(self, source_id: int, outcome: FetchOutcome) -> None:
-        """Record the result of a fetch attempt on the source (health, validators, counts)."""
+        """Record the result of a fetch attempt on the source (health, validators, counts, next attempt)."""
+
+    def enable_source(self, source_id: int) -> Source:
+        """Re-enable a source: clears its disabled flag and failure count, and makes it due at once."""
 
     # articles
     def has_article(self, article_id: str) -> bool:
@@ -138,8 +172,12 @@ class Store(Protocol):
     def dirty_stories(self) -> list[str]:
         """Ids of stories whose articles changed since they were last written."""
 
-    def save_writing(self, story_id: str, writing: Writing, topic: str) -> None:
-        """Store a story's headline, standfirst and briefing; marks it clean."""
+    def save_writing(self, story_id: str, writing: Writing, topic: str, written_at: datetime | None = None) -> None:
+        """Store a story's headline, standfirst and briefing; marks it clean. A different earlier writing
+        is kept as a numbered version (see story_versions), never silently replaced."""
+
+    def story_versions(self, story_id: str) -> list[StoryVersion]:
+        """A story's earlier writings, oldest first (empty when it was written once)."""
 
     def save_related(self, story_id: str, related: Sequence[RelatedStory]) -> None:
         """Replace a story's related list."""
@@ -155,6 +193,34 @@ class Store(Protocol):
 
     def all_story_centroids(self) -> dict[str, np.ndarray]:
         """Every story's centroid, for linking."""
+
+    # linking: profiles, entities, same-event flags
+    def stale_profiles(self) -> list[str]:
+        """Stories without a link profile, or whose article count changed since it was built."""
+
+    def save_profile(self, profile: StoryProfile) -> None:
+        """Store a story's link profile, its entities (replacing the old ones) and its topic."""
+
+    def story_profiles(self) -> list[StoryProfile]:
+        """Every stored profile, with the story's topic and first/newest article times."""
+
+    def story_entities(self, story_id: str) -> list[StoryEntity]:
+        """A story's entities, most salient first."""
+
+    def list_entities(self) -> list[Entity]:
+        """Every entity named by some story."""
+
+    def get_entity(self, slug: str) -> Entity:
+        """One entity; raises NotFoundError."""
+
+    def entity_stories(self, slug: str, limit: int = 50) -> list[tuple[str, float]]:
+        """(story id, salience) of the stories naming an entity, most salient then freshest first."""
+
+    def save_same_event(self, story_id: str, other_ids: Sequence[str]) -> None:
+        """Replace the stories flagged as the same event as this one (a hint for the story engine)."""
+
+    def same_event_pairs(self) -> list[tuple[str, str]]:
+        """Every flagged (story, other story) pair, each once with the smaller id first."""
 
     # publishing
     def latest_stories(
@@ -175,3 +241,6 @@ class Store(Protocol):
 
     def outlet_names(self) -> list[str]:
         """Every outlet with a stored article, by name."""
+
+    def entity_story_counts(self) -> dict[str, int]:
+        """Stories naming each entity, by entity slug."""

@@ -49,6 +49,9 @@ def encode_writing(writing: Writing) -> str:
             "headline": writing.headline,
             "standfirst": sentences(writing.standfirst),
             "briefing": [{"heading": sec.heading, "sentences": sentences(sec.sentences)} for sec in writing.briefing],
+            "whats_new": sentences(writing.whats_new),
+            "article_ids": list(writing.article_ids),
+            "writer": writing.writer,
         }
     )
 
@@ -64,4 +67,7 @@ def decode_writing(text: str | None) -> Writing | None:
         briefing=tuple(
             Section(heading=sec["heading"], sentences=_sentences(sec["sentences"])) for sec in data["briefing"]
         ),
+        whats_new=_sentences(data.get("whats_new", [])),
+        article_ids=tuple(data.get("article_ids", [])),
+        writer=data.get("writer", "extractive"),
     )

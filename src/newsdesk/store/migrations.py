@@ -86,7 +86,56 @@ SQLITE_MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (band_key, article_id)
     ) WITHOUT ROWID;
     """,
-    # 3: publishing: per-story counts kept by triggers (fast lists), and full-text search over written stories
+    # 3: earlier writings of a story are kept when new articles make the desk rewrite it
+    """
+    ALTER TABLE stories ADD COLUMN written_at TEXT;
+    CREATE TABLE story_versions (
+        story_id TEXT NOT NULL,
+        number INTEGER NOT NULL,
+        written_at TEXT NOT NULL,
+        writing TEXT NOT NULL,
+        PRIMARY KEY (story_id, number)
+    );
+    """,
+    # 4: linking: entities, story link profiles, same-event flags, the shared names behind a related label
+    """
+    CREATE TABLE entities (
+        slug TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        kind TEXT NOT NULL
+    );
+    CREATE TABLE story_entities (
+        story_id TEXT NOT NULL REFERENCES stories(id) ON DELETE CASCADE,
+        entity_slug TEXT NOT NULL REFERENCES entities(slug),
+        salience REAL NOT NULL,
+        PRIMARY KEY (story_id, entity_slug)
+    );
+    CREATE INDEX story_entities_entity ON story_entities(entity_slug, salience);
+    CREATE TABLE story_profiles (
+        story_id TEXT PRIMARY KEY REFERENCES stories(id) ON DELETE CASCADE,
+        article_count INTEGER NOT NULL,
+        lead BLOB NOT NULL,
+        whole BLOB NOT NULL,
+        terms TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE TABLE same_event (
+        story_id TEXT NOT NULL REFERENCES stories(id) ON DELETE CASCADE,
+        other_id TEXT NOT NULL REFERENCES stories(id) ON DELETE CASCADE,
+        PRIMARY KEY (story_id, other_id)
+    );
+    ALTER TABLE related ADD COLUMN via TEXT NOT NULL DEFAULT ''
+    """,
+    # 5: source kinds, scheduling and health; article update time and image
+    """
+    ALTER TABLE sources ADD COLUMN kind TEXT NOT NULL DEFAULT 'feed';
+    ALTER TABLE sources ADD COLUMN next_attempt_at TEXT;
+    ALTER TABLE sources ADD COLUMN interval_minutes INTEGER;
+    ALTER TABLE sources ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE sources ADD COLUMN last_warning TEXT;
+    ALTER TABLE articles ADD COLUMN updated TEXT;
+    ALTER TABLE articles ADD COLUMN image_url TEXT;
+    """,
+    # 6: publishing: per-story counts kept by triggers (fast lists), and full-text search over written stories
     """
     ALTER TABLE stories ADD COLUMN article_count INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE stories ADD COLUMN outlet_count INTEGER NOT NULL DEFAULT 0;

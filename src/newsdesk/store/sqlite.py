@@ -24,16 +24,19 @@ from newsdesk.store.codec import (
     encode_writing,
 )
 from newsdesk.store.migrations import SQLITE_MIGRATIONS, migration_statements
+from newsdesk.store.sqlite_linking import LinkingTables
 from newsdesk.store.sqlite_publish import SQLitePublishing
-from newsdesk.types import Article, RelatedStory, Source, Story, Writing
+from newsdesk.types import Article, RelatedStory, Source, Story, StoryVersion, Writing
 
+_EPOCH = "1970-01-01T00:00:00+00:00"  # when an earlier writing's time was never recorded
 _STORY_COLUMNS = """
     s.id, s.created_at, s.updated_at, s.headline, s.standfirst, s.writing, s.topic, s.article_count, s.outlet_count
 """
 
 
-class SQLiteStore(SQLitePublishing):
-    """Store implementation over the standard library's sqlite3."""
+class SQLiteStore(LinkingTables, SQLitePublishing):
+    """Store implementation over the standard library's sqlite3 (linking tables in sqlite_linking.py,
+    publishing reads in sqlite_publish.py)."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
@@ -100,13 +103,20 @@ class SQLiteStore(SQLitePublishing):
             last_error=row["last_error"],
             consecutive_failures=row["consecutive_failures"],
             articles_seen=row["articles_seen"],
+            kind=row["kind"],
+            next_attempt_at=decode_time(row["next_attempt_at"]),
+            interval_minutes=row["interval_minutes"],
+            disabled=bool(row["disabled"]),
+            last_warning=row["last_warning"],
         )
 
-    def add_source(self, url: str, added_at: datetime) -> Source:
+    def add_source(self, url: str, added_at: datetime, kind: str = "feed") -> Source:
         if self.find_source(url) is not None:
             raise StoreError(f"{url} is already a source")
         with self._tx() as db:
-            cursor = db.execute("INSERT INTO sources (url, added_at) VALUES (?, ?)", (url, encode_time(added_at)))
+            cursor = db.execute(
+                "INSERT INTO sources (url, added_at, kind) VALUES (?, ?, ?)", (url, encode_time(added_at), kind)
+            )
             source_id = cursor.lastrowid
         assert source_id is not None
         return self.get_source(source_id)
@@ -131,20 +141,43 @@ class SQLiteStore(SQLitePublishing):
 
     def record_fetch(self, source_id: int, outcome: FetchOutcome) -> None:
         when = encode_time(outcome.attempted_at)
+        due = encode_time(outcome.next_attempt_at)
         with self._tx() as db:
             if outcome.ok:
                 db.execute(
                     """UPDATE sources SET last_attempt_at = ?, last_success_at = ?, last_error = NULL,
                        consecutive_failures = 0, etag = ?, last_modified = ?,
-                       title = COALESCE(?, title), articles_seen = articles_seen + ? WHERE id = ?""",
-                    (when, when, outcome.etag, outcome.last_modified, outcome.title, outcome.new_articles, source_id),
+                       title = COALESCE(?, title), articles_seen = articles_seen + ?, next_attempt_at = ?,
+                       interval_minutes = COALESCE(?, interval_minutes), last_warning = ? WHERE id = ?""",
+                    (
+                        when,
+                        when,
+                        outcome.etag,
+                        outcome.last_modified,
+                        outcome.title,
+                        outcome.new_articles,
+                        due,
+                        outcome.interval_minutes,
+                        outcome.warning,
+                        source_id,
+                    ),
                 )
             else:
                 db.execute(
                     """UPDATE sources SET last_attempt_at = ?, last_error = ?,
-                       consecutive_failures = consecutive_failures + 1 WHERE id = ?""",
-                    (when, outcome.error, source_id),
+                       consecutive_failures = consecutive_failures + 1, next_attempt_at = ?,
+                       disabled = CASE WHEN ? THEN 1 ELSE disabled END WHERE id = ?""",
+                    (when, outcome.error, due, int(outcome.disable), source_id),
                 )
+
+    def enable_source(self, source_id: int) -> Source:
+        self.get_source(source_id)
+        with self._tx() as db:
+            db.execute(
+                "UPDATE sources SET disabled = 0, consecutive_failures = 0, next_attempt_at = NULL WHERE id = ?",
+                (source_id,),
+            )
+        return self.get_source(source_id)
 
     # -- articles -------------------------------------------------------------
     @staticmethod
@@ -165,6 +198,8 @@ class SQLiteStore(SQLitePublishing):
             story_id=row["story_id"],
             partial=bool(row["partial"]),
             fetched_at=decode_time(row["fetched_at"]),
+            updated=decode_time(row["updated"]),
+            image_url=row["image_url"],
         )
 
     def has_article(self, article_id: str) -> bool:
@@ -190,8 +225,8 @@ class SQLiteStore(SQLitePublishing):
                 return False
             db.execute(
                 """INSERT INTO articles (id, url, source_id, outlet, title, text, published, author, section,
-                   language, content_hash, copy_of, story_id, partial, fetched_at)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                   language, content_hash, copy_of, story_id, partial, fetched_at, updated, image_url)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 (
                     article.id,
                     article.url,
@@ -208,6 +243,8 @@ class SQLiteStore(SQLitePublishing):
                     article.story_id,
                     int(article.partial),
                     encode_time(article.fetched_at),
+                    encode_time(article.updated),
+                    article.image_url,
                 ),
             )
             if vector is not None:
@@ -358,26 +395,43 @@ class SQLiteStore(SQLitePublishing):
     def dirty_stories(self) -> list[str]:
         return [r[0] for r in self._rows("SELECT id FROM stories WHERE dirty = 1 ORDER BY created_at, id")]
 
-    def save_writing(self, story_id: str, writing: Writing, topic: str) -> None:
+    def save_writing(self, story_id: str, writing: Writing, topic: str, written_at: datetime | None = None) -> None:
+        encoded = encode_writing(writing)
         with self._tx() as db:
-            cursor = db.execute(
-                "UPDATE stories SET headline = ?, standfirst = ?, writing = ?, topic = ?, dirty = 0 WHERE id = ?",
-                (writing.headline, writing.standfirst_text, encode_writing(writing), topic, story_id),
-            )
-            if cursor.rowcount == 0:
+            old = db.execute("SELECT writing, written_at FROM stories WHERE id = ?", (story_id,)).fetchone()
+            if old is None:
                 raise NotFoundError(f"no story with id {story_id}")
+            stamp = old["written_at"] if old["writing"] == encoded else encode_time(written_at)
+            if old["writing"] and old["writing"] != encoded:
+                number = db.execute("SELECT COUNT(*) FROM story_versions WHERE story_id = ?", (story_id,)).fetchone()
+                db.execute(
+                    "INSERT INTO story_versions (story_id, number, written_at, writing) VALUES (?, ?, ?, ?)",
+                    (story_id, number[0] + 1, old["written_at"] or encode_time(written_at) or _EPOCH, old["writing"]),
+                )
+            db.execute(
+                "UPDATE stories SET headline = ?, standfirst = ?, writing = ?, topic = ?, written_at = ?, dirty = 0 "
+                "WHERE id = ?",
+                (writing.headline, writing.standfirst_text, encoded, topic, stamp, story_id),
+            )
+
+    def story_versions(self, story_id: str) -> list[StoryVersion]:
+        rows = self._rows("SELECT * FROM story_versions WHERE story_id = ? ORDER BY number", (story_id,))
+        return [
+            StoryVersion(r["number"], decode_time(r["written_at"]), decode_writing(r["writing"]))  # type: ignore[arg-type]
+            for r in rows
+        ]
 
     def save_related(self, story_id: str, related: Sequence[RelatedStory]) -> None:
         with self._tx() as db:
             db.execute("DELETE FROM related WHERE story_id = ?", (story_id,))
             db.executemany(
-                "INSERT INTO related (story_id, rank, related_id, score, label) VALUES (?, ?, ?, ?, ?)",
-                [(story_id, rank, r.story_id, r.score, r.label) for rank, r in enumerate(related)],
+                "INSERT INTO related (story_id, rank, related_id, score, label, via) VALUES (?, ?, ?, ?, ?, ?)",
+                [(story_id, rank, r.story_id, r.score, r.label, json.dumps(r.via)) for rank, r in enumerate(related)],
             )
 
     def _story(self, row: sqlite3.Row) -> Story:
         related = tuple(
-            RelatedStory(story_id=r["related_id"], score=r["score"], label=r["label"])
+            RelatedStory(r["related_id"], r["score"], r["label"], tuple(json.loads(r["via"] or "[]")))
             for r in self._rows("SELECT * FROM related WHERE story_id = ? ORDER BY rank", (row["id"],))
         )
         return Story(

@@ -135,8 +135,12 @@ class SQLitePublishing:
         ]
 
     def topic_counts(self) -> dict[str, int]:
-        # a story gets its topic when it is written, so no need to look at the headline (index-only count)
+        # the pipeline gives a story its topic when it writes or links it: no need to read the headline
         rows = self._rows("SELECT topic, COUNT(*) FROM stories WHERE topic != '' GROUP BY topic ORDER BY topic")
+        return {r[0]: int(r[1]) for r in rows}
+
+    def entity_story_counts(self) -> dict[str, int]:
+        rows = self._rows("SELECT entity_slug, COUNT(*) FROM story_entities GROUP BY entity_slug")
         return {r[0]: int(r[1]) for r in rows}
 
     def outlet_names(self) -> list[str]:

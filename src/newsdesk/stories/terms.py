@@ -11,6 +11,9 @@ from collections.abc import Mapping
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 _TOKEN = re.compile(r"[a-z0-9][a-z0-9'\-]*[a-z0-9]|[a-z0-9]")
+# A stream starts knowing nothing: as if it had already seen this many documents without the term, so the
+# first articles are not compared on document frequencies of a handful of texts (cold start).
+PRIOR_DOCS = 1000
 _STOP = frozenset(ENGLISH_STOP_WORDS) | {"said", "says", "say", "told", "according", "year", "years", "new"}
 
 
@@ -29,7 +32,9 @@ def article_terms(title: str, text: str, lead_words: int = 400) -> Counter[str]:
 def tfidf(counts: Mapping[str, float], df: Mapping[str, int], n_docs: int) -> dict[str, float]:
     """Unit-length sublinear TF-IDF weights; unseen terms get the highest IDF."""
     weights = {
-        t: (1.0 + math.log(c)) * math.log((n_docs + 1) / (df.get(t, 0) + 1)) + 1e-9 for t, c in counts.items() if c > 0
+        t: (1.0 + math.log(c)) * math.log((n_docs + PRIOR_DOCS + 1) / (df.get(t, 0) + 1)) + 1e-9
+        for t, c in counts.items()
+        if c > 0
     }
     norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
     return {t: w / norm for t, w in weights.items()}

@@ -11,7 +11,6 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from newsdesk.errors import NewsdeskError
-from newsdesk.ingest.opml import write_opml
 from newsdesk.web.security import CSRF_COOKIE, admin_token_ok
 from newsdesk.web.site import Site
 
@@ -94,14 +93,14 @@ def admin_routes(site: Site) -> APIRouter:
         if len(body) > MAX_OPML_BYTES:
             return page(request, 413, error="That OPML file is too large (1 MB at most).")
         try:
-            added = await run_in_threadpool(desk.import_opml, body)
+            added, _ = await run_in_threadpool(desk.import_opml, body)
         except NewsdeskError as exc:
             return page(request, 400, error=str(exc))
-        return RedirectResponse(f"/sources?added={len(added)}", status_code=303)
+        return RedirectResponse(f"/sources?added={added}", status_code=303)
 
     @router.get("/sources.opml")
     def export_opml(request: Request) -> Response:
-        body = write_opml(desk.sources(), f"{site.settings.site_name} sources")
+        body = desk.export_opml()
         return Response(body, media_type="text/x-opml; charset=utf-8", headers={"Cache-Control": "no-cache"})
 
     return router

@@ -17,6 +17,7 @@ from newsdesk.web.api_models import (
     EntityList,
     ErrorReply,
     NewSource,
+    OpmlImport,
     SearchItem,
     SearchList,
     SourceItem,
@@ -108,7 +109,7 @@ def api_routes(site: Site) -> APIRouter:
         if live != story_id:
             return RedirectResponse(f"/api/stories/{live}", status_code=301)
         view = story_page(desk, live)
-        return _json(request, StoryDetail.of_page(view, desk.story_entities(live)), view.story.updated_at)
+        return _json(request, StoryDetail.of_page(view), view.story.updated_at)
 
     @router.get("/topics", response_model=TopicList, summary="Topics with their story counts")
     def topics(request: Request) -> Response:
@@ -116,7 +117,7 @@ def api_routes(site: Site) -> APIRouter:
 
     @router.get("/entities", response_model=EntityList, summary="Entities named in stories, most stories first")
     def entities(request: Request, limit: int = Query(100, ge=1, le=1000)) -> Response:
-        return _json(request, EntityList(entities=[EntityItem.of(e) for e in desk.entities(limit)]))
+        return _json(request, EntityList(entities=[EntityItem.of(e) for e in desk.entity_list(limit)]))
 
     @router.get("/entities/{slug}", response_model=EntityItem, summary="One entity")
     def entity(request: Request, slug: str) -> Response:
@@ -166,15 +167,15 @@ def api_routes(site: Site) -> APIRouter:
 
     @router.post(
         "/sources/opml",
-        response_model=SourceList,
-        summary="Import the feeds of an OPML document; returns those added (admin token)",
+        response_model=OpmlImport,
+        summary="Import the feeds of an OPML document; says how many were added (admin token)",
         dependencies=[Depends(require_admin)],
         responses=WRITE_ERRORS,
     )
     async def import_opml(
         opml: str = Body(..., media_type="text/x-opml", max_length=1_000_000, description="an OPML document"),
-    ) -> SourceList:
-        added = await run_in_threadpool(desk.import_opml, opml)
-        return SourceList(sources=[SourceItem.of(s) for s in added])
+    ) -> OpmlImport:
+        added, known = await run_in_threadpool(desk.import_opml, opml.encode())
+        return OpmlImport(added=added, already=known)
 
     return router

@@ -86,15 +86,23 @@ class EntityItem(BaseModel):
         return cls.model_validate({**asdict(entity), "url": entity_url(entity.slug)})
 
 
+class StoryEntityItem(BaseModel):
+    slug: str
+    name: str
+    kind: str
+    salience: float = Field(description="how prominently the story names it")
+    url: str
+
+
 class StoryDetail(StoryItem):
     standfirst_sentences: list[Sentence]
     briefing: list[BriefingSection]
     coverage: list[CoverageEntry]
     related: list[RelatedEntry]
-    entities: list[EntityItem]
+    entities: list[StoryEntityItem]
 
     @classmethod
-    def of_page(cls, view: StoryPage, entities: list[EntitySummary]) -> StoryDetail:
+    def of_page(cls, view: StoryPage) -> StoryDetail:
         story = view.story
         return cls(
             **StoryItem.of(story).model_dump(),
@@ -118,7 +126,16 @@ class StoryDetail(StoryItem):
                 RelatedEntry(label=label, story=StoryItem.of(other))
                 for other, label in zip(view.related, view.related_labels, strict=True)
             ],
-            entities=[EntityItem.of(e) for e in entities],
+            entities=[
+                StoryEntityItem(
+                    slug=e.entity.slug,
+                    name=e.entity.name,
+                    kind=e.entity.kind,
+                    salience=e.salience,
+                    url=entity_url(e.entity.slug),
+                )
+                for e in view.entities
+            ],
         )
 
 
@@ -188,6 +205,11 @@ class SourceItem(BaseModel):
 
 class SourceList(BaseModel):
     sources: list[SourceItem]
+
+
+class OpmlImport(BaseModel):
+    added: int = Field(description="feeds added as sources")
+    already: int = Field(description="feeds that were sources already")
 
 
 class NewSource(BaseModel):

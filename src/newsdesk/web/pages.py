@@ -68,12 +68,11 @@ def page_routes(site: Site) -> APIRouter:
         canonical = story_url(view.story.id, view.story.headline)
         if request.url.path != canonical:
             return RedirectResponse(canonical, status_code=301)
-        context = {"view": view, "entities": desk.story_entities(live)}
-        return site.render(request, "story.html", context, last_modified=view.story.updated_at)
+        return site.render(request, "story.html", {"view": view}, last_modified=view.story.updated_at)
 
     @router.get("/topics")
     def topics(request: Request) -> Response:
-        return site.render(request, "topics.html", {"topics": desk.topics(), "entities": desk.entities()})
+        return site.render(request, "topics.html", {"topics": desk.topics(), "entities": desk.entity_list()})
 
     @router.get("/topic/{slug}")
     def topic(request: Request, slug: str, before: str | None = None) -> Response:

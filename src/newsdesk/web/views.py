@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from newsdesk.desk import Desk
-from newsdesk.types import Article, Sentence, Story, StorySummary
+from newsdesk.types import Article, RelatedStory, Sentence, Story, StoryEntity, StorySummary, StoryVersion
 
 
 @dataclass(frozen=True)
@@ -42,9 +42,13 @@ class StoryPage:
     story: Story  # the story
     standfirst: tuple[CitedSentence, ...]  # standfirst sentences with citations
     sections: tuple[tuple[str, tuple[CitedSentence, ...]], ...]  # (heading, sentences)
+    whats_new: tuple[CitedSentence, ...]  # what the latest articles added, with citations
+    versions: tuple[StoryVersion, ...]  # earlier writings, newest first
     coverage: tuple[CoverageItem, ...]  # originals in order, copies folded
     related: tuple[StorySummary, ...]  # related stories, ranked
     related_labels: tuple[str, ...]  # why each related story is there
+    entities: tuple[StoryEntity, ...] = ()  # people, organisations, places, most salient first
+    related_reasons: tuple[RelatedStory, ...] = ()  # each related entry, with the shared names behind its label
     timeline: tuple[TimelineDay, ...] = ()  # how the story grew, day by day
 
 
@@ -82,15 +86,19 @@ def story_page(desk: Desk, story_id: str) -> StoryPage:
         )
 
     writing = story.writing
-    found = {s.id: s for s in desk.summaries([entry.story_id for entry in story.related])}
-    related = [found[entry.story_id] for entry in story.related if entry.story_id in found]
-    labels = [entry.label for entry in story.related if entry.story_id in found]
+    found = {s.id: s for s in desk.summaries([entry.story_id for entry in story.related])}  # one query
+    reasons = [entry for entry in story.related if entry.story_id in found]
+    related = [found[entry.story_id] for entry in reasons]
     return StoryPage(
         story=story,
         standfirst=cite(writing.standfirst) if writing else (),
         sections=tuple((sec.heading, cite(sec.sentences)) for sec in writing.briefing) if writing else (),
+        whats_new=cite(writing.whats_new) if writing else (),
+        versions=tuple(reversed(desk.story_versions(story.id))),
         coverage=tuple(coverage),
         related=tuple(related),
-        related_labels=tuple(labels),
+        related_labels=tuple(r.label for r in reasons),
+        entities=tuple(desk.entities(story_id)),
+        related_reasons=tuple(reasons),
         timeline=timeline(coverage),
     )

@@ -3,98 +3,101 @@
 from __future__ import annotations
 
 import re
-from collections import Counter
 
 import numpy as np
-from sklearn.cluster import KMeans
+from sklearn.cluster import AgglomerativeClustering
 
-from newsdesk.writing.sentences import ScoredSentences, is_forward_looking
-from newsdesk.writing.standfirst import pick_diverse, reading_order
+from newsdesk.writing.headings import section_heading
+from newsdesk.writing.select import Budget, ScoredSentences, predecessor, reading_order, select_sentences
+from newsdesk.writing.sentences import is_dangling, is_forward_looking
 
-_PHRASE = re.compile(r"\b[A-Z][\w'\-]+(?:\s+(?:of|the|de|von|van|and)?\s*[A-Z][\w'\-]+)*")
-_STOP_CAPS = frozenset(
-    "The A An In On At For But And It He She They We I This That These Those His Her Its Their Our "
-    "Mr Mrs Ms Dr After Before When While As If Some Many Most Both Officials Analysts Monday Tuesday "
-    "Wednesday Thursday Friday Saturday Sunday January February March April May June July August "
-    "September October November December".split()
-)
-_STOPWORDS = frozenset(
-    "a an the and or but of to in on at for from by with as is are was were be been being has have had "
-    "it its this that these those he she they we i you his her their our said says say will would could "
-    "should not no more most than then also into over after before about against between up down out "
-    "who which what when where while there here one two three new year years per cent percent".split()
-)
+SECTION_SENTENCES = 4  # at most this many sentences under one theme
+THEME_POOL = 16  # sentences shared out among the themes
+_QUOTE = re.compile(r"[\"“‘'][^\"”’']{12,}[\"”’']")
 
 
-def section_heading(texts: list[str], other_texts: list[str]) -> str:
-    """A heading that names the theme: its most distinctive named phrase, else a word it keeps using."""
-    mid_caps = {w for t in [*texts, *other_texts] for w in _mid_sentence_capitals(t)}
-    inside = Counter(p for t in texts for p in set(_phrases(t, mid_caps)))
-    outside = Counter(p for t in other_texts for p in set(_phrases(t, mid_caps)))
-    ranked = sorted(inside, key=lambda p: (-(inside[p] - 0.5 * outside[p]), -len(p), p))
-    if ranked and inside[ranked[0]] - 0.5 * outside[ranked[0]] > 0:
-        first = ranked[0]
-        second = next((p for p in ranked[1:] if p not in first and first not in p and inside[p] > 1), None)
-        return f"{first} and {second}" if second else first
-    words = Counter(w for t in texts for w in set(re.findall(r"[a-z][a-z\-]{3,}", t.lower())) if w not in _STOPWORDS)
-    common = [w for w, n in words.most_common(3) if n > 1]
-    return common[0].capitalize() if common else "Other details"
+def has_quote(text: str) -> bool:
+    """True when the sentence carries a direct quotation."""
+    return bool(_QUOTE.search(text))
 
 
-def _mid_sentence_capitals(text: str) -> set[str]:
-    words = text.split()
-    return {w.strip(".,;:'\"()") for w in words[1:] if w[:1].isupper()}
+def _themes(scored: ScoredSentences, pool: list[int]) -> list[list[int]]:
+    """Group sentences by meaning into two to four themes, strongest theme first."""
+    k = int(np.clip(len(pool) // 3, 2, 4))
+    labels = AgglomerativeClustering(n_clusters=k, metric="cosine", linkage="average").fit_predict(scored.vectors[pool])
+    groups = [[pool[j] for j in range(len(pool)) if labels[j] == c] for c in range(k)]
+    for i in pool:  # a sentence that leans on the one before it goes where that one went
+        before = predecessor(scored, i, pool) if is_dangling(scored.sentences[i].text) else None
+        if before is not None:
+            for group in groups:
+                if i in group:
+                    group.remove(i)
+            next(g for g in groups if before in g).append(i)
+    groups = [g for g in groups if g]
+    while len(groups) > 2 and min(len(g) for g in groups) == 1:  # a lone sentence is no theme: join the closest
+        lone = next(g for g in groups if len(g) == 1)
+        groups.remove(lone)
+        closest = max(groups, key=lambda g: float(np.mean(scored.vectors[g] @ scored.vectors[lone[0]])))
+        closest.extend(lone)
+    groups = [capped(scored, g) for g in groups]
+    return sorted(groups, key=lambda g: -max(float(scored.scores[i]) for i in g))
 
 
-def _phrases(text: str, mid_caps: set[str]) -> list[str]:
-    """Runs of capitalised words (names of people, places, bodies), without sentence-initial filler."""
-    found = []
-    for match in _PHRASE.finditer(text):
-        words = [w for w in match.group(0).split() if w not in _STOP_CAPS]
-        if match.start() == 0 and words and words[0] not in mid_caps:
-            words = words[1:]  # "Then Dev Rao" -> "Dev Rao": a capital that only opens sentences is no name
-        words = [re.sub(r"['’]s$", "", w) for w in words]
-        while words and words[0].lower() in {"of", "the", "de", "von", "van", "and"}:
-            words = words[1:]
-        phrase = " ".join(words).strip()
-        if phrase:
-            found.append(phrase)
-    return found
+def capped(scored: ScoredSentences, group: list[int]) -> list[int]:
+    """The group's best sentences, at most SECTION_SENTENCES, never a leaning one without its support."""
+    kept = sorted(group, key=lambda i: -float(scored.scores[i]))[:SECTION_SENTENCES]
+    while True:
+        orphans = [i for i in kept if is_dangling(scored.sentences[i].text) and predecessor(scored, i, kept) is None]
+        if not orphans:
+            return kept
+        kept = [i for i in kept if i not in orphans]
 
 
-def plan_briefing(
-    scored: ScoredSentences, used: frozenset[int], section_sentences: int = 4
-) -> list[tuple[str, list[int]]]:
-    """(heading, sentence indices) for Introduction, themes and Outlook."""
+def _with_key_quote(scored: ScoredSentences, groups: list[list[int]], taken: set[int]) -> None:
+    """Make sure the briefing keeps the story's best quote (verbatim, speaker named) when it has one."""
+    if any(has_quote(scored.sentences[i].text) for g in groups for i in g) or not groups:
+        return
+    quotes = [
+        i for i, s in enumerate(scored.sentences) if i not in taken and has_quote(s.text) and not is_dangling(s.text)
+    ]
+    quotes = [i for i in quotes if not _repeats(scored, i, [j for g in groups for j in g] + sorted(taken))]
+    if not quotes:
+        return
+    best = max(quotes, key=lambda i: float(scored.scores[i]))
+    home = max(groups, key=lambda g: float(np.mean(scored.vectors[g] @ scored.vectors[best])))
+    home.append(best)
+
+
+def _repeats(scored: ScoredSentences, i: int, others: list[int]) -> bool:
+    return any(float(scored.vectors[i] @ scored.vectors[j]) > scored.same_meaning for j in others)
+
+
+def plan_briefing(scored: ScoredSentences, used: frozenset[int]) -> list[tuple[str, list[int]]]:
+    """(heading, sentence indices) for Introduction, themes and Outlook; `used` = the standfirst's."""
     sections: list[tuple[str, list[int]]] = []
-    intro = pick_diverse(scored, max_words=80, max_sentences=3, exclude=used)
+    intro = select_sentences(scored, Budget(sentences=3, words=80), exclude=used)
     if intro:
-        sections.append(("Introduction", reading_order(scored, intro)))
+        sections.append(("Introduction", intro))
     taken = set(used) | set(intro)
     forward = frozenset(i for i, s in enumerate(scored.sentences) if i not in taken and is_forward_looking(s.text))
-    outlook = pick_diverse(scored, max_words=90, max_sentences=3, exclude=frozenset(taken), allowed=forward)
+    outlook = select_sentences(scored, Budget(sentences=3, words=90), exclude=frozenset(taken), allowed=forward)
     taken |= set(outlook)
-    pool = [i for i in range(len(scored.sentences)) if i not in taken]
-    pool = pick_diverse(scored, max_words=10_000, max_sentences=16, exclude=frozenset(taken), allowed=frozenset(pool))
-    if len(pool) >= 2:
-        k = int(np.clip(len(pool) // 3, 2, 4))
-        labels = KMeans(n_clusters=k, n_init=4, random_state=0).fit_predict(scored.vectors[pool])
-        groups = [[pool[j] for j in range(len(pool)) if labels[j] == c] for c in range(k)]
-        groups = [g for g in groups if g]
-        groups.sort(key=lambda g: -max(float(scored.scores[i]) for i in g))
-        all_texts = [scored.sentences[i].text for g in groups for i in g]
-        for group in groups:
-            best = sorted(group, key=lambda i: -float(scored.scores[i]))[:section_sentences]
-            texts = [scored.sentences[i].text for i in best]
-            others = [t for t in all_texts if t not in texts]
-            heading = section_heading(texts, others)
-            same = next((sec for sec in sections if sec[0] == heading), None)
-            if same is not None:  # two groups named alike are one theme
-                same[1][:] = reading_order(scored, [*same[1], *best])
-            else:
-                sections.append((heading, reading_order(scored, best)))
-    elif pool:
-        sections.append(("Details", pool))
+    pool = select_sentences(scored, Budget(sentences=THEME_POOL), exclude=frozenset(taken))
+    groups = _themes(scored, pool) if len(pool) >= 4 else [pool] if pool else []
+    _with_key_quote(scored, groups, taken)
+    texts = {i: scored.sentences[i].text for g in groups for i in g}
+    themed: list[tuple[str, list[int]]] = []
+    for group in groups:
+        others = [texts[i] for g in groups if g is not group for i in g]
+        heading = section_heading([texts[i] for i in group], others)
+        same = next((t for t in themed if t[0] == heading), None)
+        if same is not None:  # two groups named alike are one theme
+            same[1][:] = capped(scored, same[1] + group)
+        elif heading is None and themed:  # a theme with no name of its own joins the strongest theme
+            themed[0][1][:] = capped(scored, themed[0][1] + group)
+        else:
+            themed.append((heading or "Background", group))
+    sections.extend((heading, reading_order(scored, group)) for heading, group in themed)
     if outlook:
-        sections.append(("Outlook", reading_order(scored, outlook)))
+        sections.append(("Outlook", outlook))
     return sections

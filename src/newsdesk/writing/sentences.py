@@ -1,42 +1,49 @@
-"""Source sentences of a story: splitting, cleaning, and scoring how well each represents the story."""
+"""Source sentences of a story: splitting, cleaning, and naming who a pronoun-attributed quote is from."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
 
-import numpy as np
-import pysbd
+import sentencex
 
 from newsdesk.stories.dedupe import normalise_text
-from newsdesk.stories.embed import Embedder, normalise_rows
 from newsdesk.types import Article
 
 # "ORSK (Harbor Wire) — " style datelines open wire copy; they are not part of the sentence's meaning.
 _DATELINE = re.compile(r"^[A-Z][A-Z .'\-]{1,40}(?:,\s*[A-Za-z .]+)?\s*\([^)]{2,40}\)\s*[—–-]+\s*")
 _BOILERPLATE = re.compile(
-    r"(read more|click here|subscribe|sign up|all rights reserved|copyright|©|photo:|image:|"
-    r"follow us|share this|related:|advertisement|newsletter|more to follow|developing story)",
+    r"(read more|click here|scroll down|subscribe|sign up|all rights reserved|copyright|©|photo:|image:|"
+    r"follow us|share this|related:|advertisement|newsletter|more to follow|developing story|getty images|"
+    r"contributed to this report|reporting by|editing by|for the latest|https?://|www\.|@\w{2,}|"
+    r"we will update|update this (story|article)|this story (is|has been) updated)",
     re.IGNORECASE,
 )
-# A quote whose speaker is only a pronoun ('"...," he said.') misleads once lifted out of its paragraph.
-_PRONOUN_QUOTE = re.compile(
-    r"[\"”]\s*,?\s*(he|she|they|it)\s+(said|says|added|told|wrote|explained|insisted|warned|noted|asked)\b"
-    r"|\b(he|she|they)\s+(said|says|added|told \w+)\s*[,:]?\s*[\"“]",
-    re.IGNORECASE,
-)
+# A sentence ends in . ! ? (maybe inside a closing quote or bracket); headlines and captions do not.
+_FINISHED = re.compile(r"[.!?…][\"'’”)\]]*$")
 # Sentences opening with these words lean on something said before them.
 DANGLING_OPENERS = frozenset(
     "he she they it his her their its this these those that but and also however meanwhile "
-    "there such both then so yet still instead".split()
+    "there such both then so yet still instead him them".split()
+)
+_SPEECH = r"(?:said|says|added|told|wrote|explained|insisted|warned|noted|asked|argued|stressed|replied)"
+# '"...," he said.' or 'She said: "..."' - a quote whose speaker is only a pronoun.
+_PRONOUN_QUOTE = re.compile(
+    rf"(?P<after>[\"”’']\s*,?\s*(?P<p1>he|she)\s+{_SPEECH}\b)|(?P<before>^(?P<p2>He|She)\s+{_SPEECH}\b)",
+)
+_NAME = r"(?:[A-Z][a-z'’\-]+(?:\s+[A-Z][a-z'’\-]+){1,3})"
+_TITLE = r"(?:Mr|Mrs|Ms|Dr|Prof|Sir)\.?\s+[A-Z][a-z'’\-]+"
+# "Dev Rao said", "said Dev Rao", "according to Dev Rao": a named speaker in an earlier sentence.
+_NAMED_SPEAKER = re.compile(
+    rf"(?P<a>{_TITLE}|{_NAME})(?:,[^,]{{1,60}},)?\s+{_SPEECH}\b|\b{_SPEECH}\s+(?P<b>{_TITLE}|{_NAME})"
+    rf"|according to (?P<c>{_TITLE}|{_NAME})"
 )
 FORWARD_CUES = re.compile(
-    r"\b(will|would|is expected|are expected|expects|plans? to|planned|is due|are due|next|upcoming|"
+    r"\b(will|is expected|are expected|expects|plans? to|planned|is due|are due|next (week|month|year)|upcoming|"
     r"is set to|are set to|deadline|from (january|february|march|april|may|june|july|august|september|"
     r"october|november|december)|by (20\d\d|january|february|march|april|may|june|july|august|september|"
-    r"october|november|december)|in (20\d\d)|later this|intends?|aims? to|scheduled)\b",
+    r"october|november|december)|later this|intends?|aims? to|scheduled)\b",
     re.IGNORECASE,
 )
 
@@ -45,25 +52,21 @@ FORWARD_CUES = re.compile(
 class SourceSentence:
     """One sentence of one article, with where it stands."""
 
-    text: str  # verbatim sentence (dateline removed)
+    text: str  # the sentence as published: verbatim, or with a pronoun speaker named in [brackets]
     article_id: str  # the article it comes from
     outlet: str  # that article's outlet
     position: int  # index of the sentence within its article (0 = lead)
     words: int  # word count
-
-
-@cache
-def _segmenter() -> pysbd.Segmenter:
-    return pysbd.Segmenter(language="en", clean=False)
+    original: str = ""  # the sentence exactly as the article has it, when `text` names a speaker
 
 
 def split_sentences(text: str) -> list[str]:
-    """Sentences of a text, paragraph by paragraph (pysbd rules; no NLTK data needed)."""
+    """Sentences of a text, paragraph by paragraph (sentencex rules: fast, keeps quotes whole, no NLTK data)."""
     found: list[str] = []
     for paragraph in re.split(r"\n\s*\n", text):
         paragraph = " ".join(paragraph.split())
         if paragraph:
-            found.extend(s.strip() for s in _segmenter().segment(paragraph) if s.strip())
+            found.extend(s.strip() for s in sentencex.segment("en", paragraph) if s.strip())
     return found
 
 
@@ -72,15 +75,56 @@ def is_boilerplate(sentence: str) -> bool:
     return bool(_BOILERPLATE.search(sentence)) or sentence.lower().startswith(("by ", "credit"))
 
 
+def first_word(sentence: str) -> str:
+    """The sentence's first word, lower-cased, without opening quotes or trailing punctuation."""
+    return re.sub(r"^[\"'“‘(\[]+", "", sentence).split(" ", 1)[0].strip(",.;:").lower()
+
+
 def is_dangling(sentence: str) -> bool:
-    """True when the sentence opens with a word that needs an earlier sentence to make sense."""
-    first = re.sub(r"^[\"'“‘(]+", "", sentence).split(" ", 1)[0].strip(",.;:").lower()
-    return first in DANGLING_OPENERS
+    """True when the sentence needs an earlier one to make sense: it opens with a word that points back,
+    or it is a quotation with no speaker ('"We will appeal."')."""
+    return first_word(sentence) in DANGLING_OPENERS or is_unattributed_quote(sentence)
+
+
+def is_unattributed_quote(sentence: str) -> bool:
+    """True for a sentence that is all quotation, its speaker named only in another sentence."""
+    text = sentence.strip()
+    if not text.startswith(('"', "“", "‘", "'")):
+        return False
+    closing = max(text.rfind('"'), text.rfind("”"), text.rfind("’"), text.rfind("'"))
+    return closing >= len(text) - 2 and not _NAMED_SPEAKER.search(text)
 
 
 def is_forward_looking(sentence: str) -> bool:
     """True for sentences about what comes next: plans, deadlines, expected decisions."""
     return bool(FORWARD_CUES.search(sentence))
+
+
+def _balanced_quotes(text: str) -> bool:
+    return text.count('"') % 2 == 0 and text.count("“") == text.count("”")
+
+
+def named_speaker(earlier: Sequence[str]) -> str | None:
+    """The one person named as speaking in the nearest earlier sentences, or None when unsure."""
+    for sentence in reversed(earlier[-2:]):
+        names = {next(g for g in m.group("a", "b", "c") if g) for m in _NAMED_SPEAKER.finditer(sentence)}
+        if len(names) == 1:
+            return names.pop()
+        if len(names) > 1:
+            return None  # two speakers: a guess could misattribute the quote
+    return None
+
+
+def attribute_quote(sentence: str, earlier: Sequence[str]) -> str | None:
+    """The sentence with a pronoun speaker named ("[Dev Rao] said"), itself when it needs none, else None."""
+    match = _PRONOUN_QUOTE.search(sentence)
+    if match is None:
+        return sentence
+    speaker = named_speaker(earlier)
+    if speaker is None:
+        return None  # an unnamed speaker would mislead once the quote is lifted out of its paragraph
+    start, end = match.span("p1") if match.group("p1") else match.span("p2")
+    return f"{sentence[:start]}[{speaker}]{sentence[end:]}"
 
 
 def source_sentences(articles: Sequence[Article], min_words: int = 6, max_words: int = 60) -> list[SourceSentence]:
@@ -89,48 +133,24 @@ def source_sentences(articles: Sequence[Article], min_words: int = 6, max_words:
     for article in articles:
         if article.copy_of:
             continue
-        for position, raw in enumerate(split_sentences(article.text)):
-            text = _DATELINE.sub("", raw).strip() if position == 0 else raw
+        raw = split_sentences(article.text)
+        for position, sentence in enumerate(raw):
+            text = _DATELINE.sub("", sentence).strip() if position == 0 else sentence
             words = len(text.split())
-            if words < min_words or words > max_words or is_boilerplate(text) or text.count('"') % 2:
+            if not min_words <= words <= max_words or is_boilerplate(text) or not _FINISHED.search(text):
                 continue
-            if _PRONOUN_QUOTE.search(text):
+            if not _balanced_quotes(text):
                 continue
-            found.append(SourceSentence(text, article.id, article.outlet, position, words))
+            attributed = attribute_quote(text, raw[max(0, position - 2) : position])
+            if attributed is not None:
+                original = text if attributed != text else ""
+                found.append(SourceSentence(attributed, article.id, article.outlet, position, words, original))
     return found
-
-
-@dataclass(frozen=True)
-class ScoredSentences:
-    """Sentences with their embeddings and how central each is to the story."""
-
-    sentences: list[SourceSentence]  # candidates
-    vectors: np.ndarray  # unit vectors, one row per sentence
-    scores: np.ndarray  # higher = more representative of the whole story
-
-
-def score_sentences(sentences: list[SourceSentence], embedder: Embedder) -> ScoredSentences:
-    """Score by closeness to the story's centre, agreement across outlets and closeness to the lead."""
-    if not sentences:
-        return ScoredSentences([], np.zeros((0, 1), dtype=np.float32), np.zeros(0))
-    vectors = embedder.embed([s.text for s in sentences])
-    centre = normalise_rows(vectors.mean(axis=0))
-    centrality = vectors @ centre
-    similarity = vectors @ vectors.T
-    outlets = np.array([s.outlet for s in sentences])
-    # How many other outlets say much the same thing: cross-outlet agreement is evidence of the core facts.
-    agreement = np.array(
-        [len(set(outlets[(similarity[i] > 0.75) & (outlets != outlets[i])])) for i in range(len(sentences))]
-    )
-    n_outlets = max(1, len(set(outlets)) - 1)
-    position = np.array([1.0 / (1.0 + s.position) for s in sentences])
-    scores = centrality + 0.15 * agreement / n_outlets + 0.35 * position
-    return ScoredSentences(sentences, vectors, scores)
 
 
 def carriers(sentence: SourceSentence, articles: Sequence[Article]) -> tuple[str, ...]:
     """Ids of every article carrying this sentence: its own first, then copies and reprints."""
-    needle = normalise_text(sentence.text)
+    needle = normalise_text(sentence.original or sentence.text)
     found = [sentence.article_id]
     for article in articles:
         if article.id != sentence.article_id and needle in normalise_text(article.text):

@@ -6,11 +6,15 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from newsdesk.settings import Settings
 from newsdesk.stories.embed import Embedder, normalise_rows
 from newsdesk.types import Article, Section, Sentence, Writing
 from newsdesk.writing.briefing import plan_briefing
-from newsdesk.writing.sentences import carriers, score_sentences, source_sentences
+from newsdesk.writing.select import Budget, ScoredSentences, score_sentences, select_sentences
+from newsdesk.writing.sentences import carriers, source_sentences
 from newsdesk.writing.standfirst import choose_standfirst
+
+WHATS_NEW_BUDGET = Budget(sentences=2, words=60)
 
 
 def choose_headline(articles: Sequence[Article], embedder: Embedder) -> str:
@@ -23,10 +27,37 @@ def choose_headline(articles: Sequence[Article], embedder: Embedder) -> str:
     return originals[int(np.argmax(vectors @ centre))].title
 
 
+def all_sentences(writing: Writing) -> list[Sentence]:
+    """Every sentence a writing publishes: standfirst, What's new, then the briefing."""
+    return [*writing.standfirst, *writing.whats_new, *(s for sec in writing.briefing for s in sec.sentences)]
+
+
+def whats_new(
+    scored: ScoredSentences, articles: Sequence[Article], previous: Writing | None, embedder: Embedder
+) -> list[int]:
+    """Sentences of the articles that arrived since the previous writing that it did not already say."""
+    if previous is None or not previous.article_ids:
+        return []
+    fresh = {a.id for a in articles if not a.copy_of} - set(previous.article_ids)
+    if not fresh:
+        return []
+    said = embedder.embed([s.text for s in all_sentences(previous)])
+    allowed = frozenset(
+        i
+        for i, s in enumerate(scored.sentences)
+        if s.article_id in fresh and (len(said) == 0 or float(np.max(said @ scored.vectors[i])) <= scored.same_meaning)
+    )
+    return select_sentences(scored, WHATS_NEW_BUDGET, allowed=allowed)
+
+
 def write_extractive(
-    articles: Sequence[Article], embedder: Embedder, min_words: int = 60, max_words: int = 90
+    articles: Sequence[Article],
+    embedder: Embedder,
+    min_words: int = 60,
+    max_words: int = 90,
+    previous: Writing | None = None,
 ) -> Writing:
-    """Headline, standfirst and briefing made only of source sentences, each cited."""
+    """Headline, standfirst, What's new and briefing made only of source sentences, each cited."""
     scored = score_sentences(source_sentences(articles), embedder)
 
     def cited(indices: list[int]) -> tuple[Sentence, ...]:
@@ -38,4 +69,20 @@ def write_extractive(
         headline=choose_headline(articles, embedder),
         standfirst=cited(standfirst),
         briefing=tuple(Section(heading, cited(indices)) for heading, indices in sections),
+        whats_new=cited(whats_new(scored, articles, previous, embedder)),
+        article_ids=tuple(a.id for a in articles if not a.copy_of),
     )
+
+
+def write_story(
+    articles: Sequence[Article], embedder: Embedder, settings: Settings, previous: Writing | None = None
+) -> Writing:
+    """The configured writer's text: extractive, or the LLM's checked rewrite of it (extractive on failure)."""
+    writing = write_extractive(
+        articles, embedder, settings.standfirst_min_words, settings.standfirst_max_words, previous
+    )
+    if settings.writer != "llm":
+        return writing
+    from newsdesk.writing.llm import rewrite  # only loaded when the LLM writer is configured
+
+    return rewrite(writing, articles, embedder, settings)[0]

@@ -1,0 +1,166 @@
+"""The extractive writer on small hand-made stories: clean, attributed, cited, and rewritten with a record."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from newsdesk import Desk
+from newsdesk.pipeline import write_stories
+from newsdesk.store.base import NewArticle, StoryCandidate
+from newsdesk.stories.embed import get_embedder
+from newsdesk.types import Article
+from newsdesk.writing.select import Budget, score_sentences, select_sentences
+from newsdesk.writing.sentences import is_dangling, source_sentences
+from newsdesk.writing.writer import all_sentences, write_extractive
+
+T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+EMBEDDER = get_embedder("static")
+
+
+def article(n: int, outlet: str, text: str, title: str = "Bridge reopens in Belkirk") -> Article:
+    return Article(
+        id=f"a{n}",
+        url=f"http://outlet.test/{n}",
+        source_id=None,
+        outlet=outlet,
+        title=title,
+        text=text,
+        published=T0 + timedelta(hours=n),
+    )
+
+
+FIRST = article(
+    1,
+    "Harbor Wire",
+    "By Jane Doe\n\n"
+    "The Belkirk road bridge reopened on Friday, three months after floods tore away its eastern span. "
+    "Engineers from the Kestrian Roads Agency rebuilt the span at a cost of 4.2 million crowns.\n\n"
+    "Mayor Ana Lind said the town had waited too long for the crossing. "
+    '"We will never again leave Belkirk cut off for a whole season," she said. '
+    "Photo: Kestrian Roads Agency\n\n"
+    "Read more: our full coverage of the Varna floods.\n\n"
+    "It was the second time this year that the crossing had been closed for repairs.",
+)
+SECOND = article(
+    2,
+    "Meridian Post",
+    "Traffic crossed the rebuilt Belkirk bridge on Friday for the first time since the September floods. "
+    "The Kestrian Roads Agency said the new eastern span cost 4.2 million crowns. "
+    "Lorries will be allowed across once load tests finish in March. "
+    '"It is the best news this town has had all year," said shopkeeper Piet Varga, whose store faces the river.',
+)
+THIRD = article(
+    3,
+    "Civic Ledger",
+    "The Belkirk bridge closed again on Sunday, two days after it reopened, when inspectors found cracks in "
+    "a bearing of the new span. The Kestrian Roads Agency said the repair would take about a week. "
+    "Drivers were sent back to the 40-kilometre detour through Kelvik.",
+)
+
+
+def test_boilerplate_bylines_and_credits_never_reach_the_writing() -> None:
+    texts = [s.text for s in source_sentences([FIRST, SECOND])]
+    assert texts and not any(t.startswith(("By ", "Photo", "Read more")) or "Read more" in t for t in texts)
+    writing = write_extractive([FIRST, SECOND], EMBEDDER)
+    published = " ".join(s.text for s in all_sentences(writing))
+    assert "Jane Doe" not in published and "Read more" not in published and "Photo:" not in published
+
+
+def test_a_quote_keeps_its_words_and_names_its_speaker() -> None:
+    texts = [s.text for s in source_sentences([FIRST])]
+    assert '"We will never again leave Belkirk cut off for a whole season," [Mayor Ana Lind] said.' in texts
+    named = next(s for s in source_sentences([FIRST]) if "[Mayor Ana Lind]" in s.text)
+    assert named.original == '"We will never again leave Belkirk cut off for a whole season," she said.'
+
+
+def test_a_quote_whose_speaker_is_unclear_is_left_out() -> None:
+    two_speakers = article(
+        9,
+        "Harbor Wire",
+        "Ana Lind said the bridge was safe, and Piet Varga said it was not. "
+        '"Nobody should cross it before the spring inspection," he said.',
+    )
+    assert not any("Nobody should cross" in s.text for s in source_sentences([two_speakers]))
+
+
+def test_no_sentence_leans_on_one_that_is_not_just_before_it() -> None:
+    writing = write_extractive([FIRST, SECOND, THIRD], EMBEDDER)
+    parts = [writing.standfirst, *(sec.sentences for sec in writing.briefing)]
+    for sentences in parts:
+        for n, sentence in enumerate(sentences):
+            if is_dangling(sentence.text):
+                assert n > 0, sentence.text
+                before = sentences[n - 1]
+                assert before.article_ids[0] == sentence.article_ids[0], sentence.text
+    scored = score_sentences(source_sentences([FIRST]), EMBEDDER)
+    lone = [i for i, s in enumerate(scored.sentences) if s.text.startswith("It was the second")]
+    assert lone and select_sentences(scored, Budget(sentences=3), allowed=frozenset(lone)) == []
+
+
+def test_every_sentence_is_cited_and_the_briefing_has_its_parts() -> None:
+    writing = write_extractive([FIRST, SECOND, THIRD], EMBEDDER)
+    assert writing.briefing[0].heading == "Introduction"
+    assert all(s.article_ids and set(s.article_ids) <= {"a1", "a2", "a3"} for s in all_sentences(writing))
+    assert 40 <= len(writing.standfirst_text.split()) <= 90
+    headings = [sec.heading for sec in writing.briefing]
+    assert len(headings) == len(set(headings)) and "Other details" not in headings
+    assert any("Lorries will be allowed" in s.text for s in all_sentences(writing))  # a forward-looking fact
+    assert writing.article_ids == ("a1", "a2", "a3")
+
+
+def test_selection_respects_sentence_and_word_budgets() -> None:
+    scored = score_sentences(source_sentences([FIRST, SECOND, THIRD]), EMBEDDER)
+    assert len(select_sentences(scored, Budget(sentences=2))) == 2
+    chosen = select_sentences(scored, Budget(words=40))
+    assert chosen and sum(scored.sentences[i].words for i in chosen) <= 40
+
+
+def test_new_articles_bring_whats_new_and_keep_the_old_version(desk: Desk) -> None:
+    store = desk.store
+    for n, item in enumerate((FIRST, SECOND), start=1):
+        vector = EMBEDDER.embed([item.text])[0]
+        store.add_article(NewArticle(item, vector, EMBEDDER.name))
+        store.assign_article(item.id, "s1", StoryCandidate("s1", vector, item.published, n, {}))
+    assert write_stories(store, desk.settings, EMBEDDER) == 1
+    first = store.get_story("s1").writing
+    assert first is not None and first.whats_new == () and store.story_versions("s1") == []
+    vector = EMBEDDER.embed([THIRD.text])[0]
+    store.add_article(NewArticle(THIRD, vector, EMBEDDER.name))
+    store.assign_article(THIRD.id, "s1", StoryCandidate("s1", vector, THIRD.published, 3, {}))
+    write_stories(store, desk.settings, EMBEDDER)
+    second = store.get_story("s1").writing
+    assert second is not None and second.whats_new
+    assert all(s.article_ids[0] == "a3" for s in second.whats_new)  # only what the new article adds
+    assert any("closed again" in s.text or "cracks" in s.text for s in second.whats_new)
+    versions = store.story_versions("s1")
+    assert len(versions) == 1 and versions[0].writing == first
+
+
+def test_story_page_shows_whats_new_and_earlier_versions(desk: Desk) -> None:
+    from fastapi.testclient import TestClient
+
+    from newsdesk.web.app import create_app
+
+    test_new_articles_bring_whats_new_and_keep_the_old_version(desk)
+    page = TestClient(create_app(desk)).get("/story/s1").text
+    assert "What's new" in page and "Earlier versions (1)" in page
+    assert 'href="#source-3"' in page  # the new article's citation links to the coverage list
+
+
+@pytest.mark.parametrize("articles", [10])
+def test_writing_a_ten_article_story_is_fast(articles: int) -> None:
+    demo = Path(__file__).parent.parent / "src/newsdesk/demo/corpus"
+    texts = [p.read_text() for p in sorted(demo.glob("*/*.txt"))][:articles]
+    story = [article(n, f"Outlet {n}", text) for n, text in enumerate(texts)]
+    write_extractive(story, EMBEDDER)  # warm up
+    times = []
+    for _ in range(3):
+        started = time.perf_counter()
+        write_extractive(story, EMBEDDER)
+        times.append(time.perf_counter() - started)
+    assert float(np.median(times)) < 0.4  # the target is 0.2 s; the margin absorbs a busy CI machine
