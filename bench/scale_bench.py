@@ -167,6 +167,13 @@ def stage_costs(pg: LocalPostgres, site: BenchSite) -> dict[str, float]:
             if site[2] == caller
         )
 
+    # a second round over the same feeds: every source polled, nothing new (the steady state of most sources)
+    later = now() + timedelta(minutes=settings.refresh_interval_minutes + 1)
+    polls = Scheduler(store, settings, queue).tick(later)
+    started = time.perf_counter()
+    queue.run(lambda job, key: run_job(ctx, job, key))
+    poll = (time.perf_counter() - started) / max(1, polls)
+
     articles, stories = store.count_articles(), store.count_stories()
     embed = called_from("embed", "embed.py", "store_articles")  # the writer embeds sentences too: not counted here
     costs = {
@@ -188,6 +195,7 @@ def stage_costs(pg: LocalPostgres, site: BenchSite) -> dict[str, float]:
         "relink_ms_per_job": 1000 * sum(jobs["relink_story"]) / max(1, len(jobs["relink_story"])),
         "rewrites_per_article": len(jobs["rewrite_story"]) / articles,
         "relinks_per_article": len(jobs["relink_story"]) / articles,
+        "poll_ms_per_source_unchanged": 1000 * poll,
     }
     ctx.close()
     store.close()
@@ -257,7 +265,7 @@ def run_workers(pg: LocalPostgres, site: BenchSite, workers: int, threads: int, 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="JSON lines with title/text (Multi-News)")
-    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4], help="worker processes per run")
+    parser.add_argument("--workers", type=int, nargs="*", default=[1, 2, 4], help="worker processes per run")
     parser.add_argument("--threads", type=int, default=2, help="threads per worker")
     parser.add_argument("--delay", type=float, default=1.0, help="assign_delay_seconds for the workers")
     parser.add_argument("--limit", type=int, help="use only the first N articles")
@@ -274,13 +282,15 @@ def main() -> None:
             costs = stage_costs(pg, site)
             results["stages"] = costs
             print(json.dumps(costs, indent=1), flush=True)
-        runs = []
+        runs: list[dict[str, float]] = []
         for workers in args.workers:
             run = run_workers(pg, site, workers, args.threads, args.delay)
             runs.append(run)
             print(json.dumps(run), flush=True)
         results["runs"] = runs
     site.close()
+    if not runs:
+        return
     base = runs[0]["articles_per_s"]
     for run in runs:
         rate = float(run["articles_per_s"])

@@ -14,6 +14,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -98,34 +99,61 @@ def run_demo(cluster: Cluster, demo_server: DemoServer, workers: int) -> Store:
     return store
 
 
+@dataclass(frozen=True)
+class StoryView:
+    """What must agree between runs for one story (keyed by its set of articles)."""
+
+    copies: frozenset[tuple[str, str]]  # (copy, original) pairs among its articles
+    headline: str  # as written
+    standfirst: str  # as written
+
+
+def stories_of(store: Store) -> dict[frozenset[str], StoryView]:
+    found = {}
+    for story in store.list_stories(limit=1000):
+        articles = store.articles_of_story(story.id)
+        copies = frozenset((a.id, a.copy_of) for a in articles if a.copy_of)
+        found[frozenset(a.id for a in articles)] = StoryView(copies, story.headline, story.standfirst)
+    return found
+
+
+def assert_same_stories(ours: dict[frozenset[str], StoryView], theirs: dict[frozenset[str], StoryView]) -> None:
+    """The same stories; the same writing wherever the same article was taken as the original.
+
+    Which of two wire copies is kept as the original is decided when they are stored, in arrival order,
+    and two workers fetch feeds in another order than one does: then that story's writing may differ
+    (its sentences are cited to the other copy), but the copies are the same articles."""
+    assert set(ours) == set(theirs)
+    swapped = [key for key in ours if ours[key].copies != theirs[key].copies]
+    assert len(swapped) <= 1  # the demo has one wire story, carried by two outlets
+    for key in swapped:
+        group = {a for pair in ours[key].copies for a in pair}
+        assert group == {a for pair in theirs[key].copies for a in pair} and len(ours[key].copies) == 2
+    for key in set(ours) - set(swapped):
+        assert ours[key] == theirs[key]
+
+
 @pytest.fixture(scope="module")
 def one_worker_stories(
     rabbitmq: str, pg_server, demo_server: DemoServer, tmp_path_factory: pytest.TempPathFactory
-) -> dict[frozenset[str], tuple[str, str]]:  # type: ignore[no-untyped-def]
-    """The demo through one worker: each story's articles -> (headline, standfirst)."""
+) -> dict[frozenset[str], StoryView]:  # type: ignore[no-untyped-def]
+    """The demo through one worker."""
     url = pg_server.create_database("one_worker")
     settings = Settings(broker_url=rabbitmq, queue_name=f"newsdesk-one-{uuid.uuid4().hex[:8]}", fetch_concurrency=2)
     cluster = Cluster(settings, url, tmp_path_factory.mktemp("one"))
     try:
-        store = run_demo(cluster, demo_server, workers=1)
-        return {
-            frozenset(a.id for a in store.articles_of_story(s.id)): (s.headline, s.standfirst)
-            for s in store.list_stories(limit=1000)
-        }
+        return stories_of(run_demo(cluster, demo_server, workers=1))
     finally:
         cluster.stop()
         cluster.delete_queues()
 
 
 def test_two_workers_give_the_stories_of_one(
-    cluster: Cluster, demo_server: DemoServer, one_worker_stories: dict[frozenset[str], tuple[str, str]]
+    cluster: Cluster, demo_server: DemoServer, one_worker_stories: dict[frozenset[str], StoryView]
 ) -> None:
     store = run_demo(cluster, demo_server, workers=2)
-    stories = {
-        frozenset(a.id for a in store.articles_of_story(s.id)): (s.headline, s.standfirst)
-        for s in store.list_stories(limit=1000)
-    }
-    assert stories == one_worker_stories
+    stories = stories_of(store)
+    assert_same_stories(stories, one_worker_stories)
     assert len(stories) >= 23  # the demo's 25 events, give or take the known split and mix
     for story in store.list_stories(limit=1000):
         ids = [r.story_id for r in story.related]
@@ -166,7 +194,7 @@ def _mid_refresh(store: Store) -> bool:
 
 
 def test_kill_9_mid_job_then_broker_restart_lose_and_duplicate_nothing(
-    cluster: Cluster, demo_server: DemoServer, one_worker_stories: dict[frozenset[str], tuple[str, str]]
+    cluster: Cluster, demo_server: DemoServer, one_worker_stories: dict[frozenset[str], StoryView]
 ) -> None:
     store = open_store(cluster.url)
     for url in demo_server.feed_urls:
@@ -205,7 +233,7 @@ def test_kill_9_mid_job_then_broker_restart_lose_and_duplicate_nothing(
     stories = partition(store)
     in_stories = [a for s in stories for a in s]
     assert len(in_stories) == len(set(in_stories)) == len(demo_server.articles)  # each once, none lost
-    assert stories == set(one_worker_stories)  # and the same stories as a run without failures
+    assert_same_stories(stories_of(store), one_worker_stories)  # and the same stories as a run without failures
     store.close()
 
 

@@ -252,7 +252,7 @@ def assign_stories(store: Store, settings: Settings, embedder: Embedder) -> set[
 
 
 def write_story(store: Store, settings: Settings, embedder: Embedder, story_id: str) -> None:
-    """Write one story from its current articles (the same articles always give the same writing)."""
+    """Write one story from its current articles."""
     articles = store.articles_of_story(story_id)
     if articles:
         writing = write_extractive(articles, embedder, settings.standfirst_min_words, settings.standfirst_max_words)
