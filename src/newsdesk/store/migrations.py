@@ -84,8 +84,8 @@ SQLITE_MIGRATIONS: tuple[str, ...] = (
     ) WITHOUT ROWID;
     """,
     # 3: story engine evidence: each story's sections, each article's keywords (the inverted index that
-    # finds candidate stories by wording), the count of original articles kept beside term_df, and an
-    # index for following redirects when a merged story merges again
+    # finds candidate stories by wording, with a covering index so a lookup never reads article texts),
+    # the count of original articles kept beside term_df, and an index to follow redirects
     """
     ALTER TABLE stories ADD COLUMN sections TEXT NOT NULL DEFAULT '{}';
     CREATE TABLE article_keywords (
@@ -95,5 +95,6 @@ SQLITE_MIGRATIONS: tuple[str, ...] = (
     ) WITHOUT ROWID;
     INSERT INTO term_df (term, df) SELECT '', COUNT(*) FROM articles WHERE copy_of IS NULL;
     CREATE INDEX story_redirects_new ON story_redirects(new_id);
+    CREATE INDEX articles_story_time ON articles(id, story_id, published);
     """,
 )
