@@ -102,11 +102,12 @@ def preload(path: Path, bases: Bases, stories: int, settings: Settings) -> None:
         store_articles(store, embedder, chunk)
         df, n_docs = store.document_frequencies({t for a in chunk for t in article_terms(a.title, a.text)})
         vectors = store.vectors([a.id for a in chunk])
-        for n, article in enumerate(chunk, start=offset):
-            evidence = article_evidence(article, vectors[article.id])
-            weights = tfidf(evidence.terms, df, n_docs, keep=64)
-            story = join(story, evidence, weights) if plan[n] and story else new_story(evidence, weights)
-            store.assign_article(article.id, story.story_id, story)
+        with store.batch():
+            for n, article in enumerate(chunk, start=offset):
+                evidence = article_evidence(article, vectors[article.id])
+                weights = tfidf(evidence.terms, df, n_docs, keep=128)
+                story = join(story, evidence, weights) if plan[n] and story else new_story(evidence, weights)
+                store.assign_article(article.id, story.story_id, story)
         print(
             f"  preloaded {offset + len(chunk)} articles, {store.count_stories()} stories, "
             f"{time.perf_counter() - started:.0f}s",
@@ -124,7 +125,7 @@ def main() -> None:
     options = parser.parse_args()
     settings = Settings()
     bases = base_texts(options.data)
-    cached = options.cache / f"stories-{options.stories}-v2.db"
+    cached = options.cache / f"stories-{options.stories}-v3.db"
     if not cached.is_file():
         options.cache.mkdir(parents=True, exist_ok=True)
         print(f"preloading {options.stories} stories into {cached} (once) ...", flush=True)

@@ -404,3 +404,14 @@ def test_split_moves_articles_and_copies_to_a_new_story(store: Store) -> None:
     assert store.story_state("s1").terms == {"a": 2.0} and store.story_state("s9").sections == {"Business": 2}
     assert store.get_story("s9").created_at == T0 + timedelta(hours=3)
     assert set(store.dirty_stories()) == {"s1", "s9"}  # both are written again
+
+
+def test_a_batch_keeps_all_its_writes_or_none(store: Store) -> None:
+    with store.batch():
+        store.add_article(NewArticle(article(1), unit(1, 0), "m", ["strike"]))
+        store.assign_article("art1", "s1", StoryCandidate("s1", unit(1, 0), T0, 1, {}))
+    assert store.get_article("art1").story_id == "s1"
+    with pytest.raises(RuntimeError), store.batch():
+        store.add_article(NewArticle(article(2), unit(1, 0), "m", ["strike"]))
+        raise RuntimeError("crash mid-pass")
+    assert not store.has_article("art2") and store.document_frequencies(["strike"]) == ({"strike": 1}, 1)

@@ -66,30 +66,31 @@ def find_copy_of(store: Store, article: Article, print_: Fingerprint) -> str | N
 
 
 def store_articles(store: Store, embedder: Embedder, articles: Sequence[Article]) -> tuple[int, int]:
-    """Dedupe, embed and store new articles, each in its own transaction; returns (stored, copies)."""
+    """Dedupe, embed and store new articles, in one transaction; returns (stored, copies)."""
     articles = [replace(a, content_hash=content_hash(a.text)) for a in articles]
     vectors = embedder.embed([article_text_for_embedding(a.title, a.text) for a in articles])
     terms = [article_terms(a.title, a.text) for a in articles]
     df, n_docs = store.document_frequencies({t for counts in terms for t in counts})
     stored = copies = 0
-    for article, vector, counts in zip(articles, vectors, terms, strict=True):
-        print_ = fingerprint(article.text) if article.text else None
-        original = find_copy_of(store, article, print_) if print_ else None
-        if original is not None:
-            article = replace(article, copy_of=original)
-        added = store.add_article(
-            NewArticle(
-                article=article,
-                vector=vector,
-                model=embedder.name,
-                terms=counts.keys(),
-                signature=print_.signature if print_ else None,
-                band_keys=print_.band_keys if print_ else (),
-                keywords=tuple(keywords(tfidf(counts, df, n_docs))),
+    with store.batch():
+        for article, vector, counts in zip(articles, vectors, terms, strict=True):
+            print_ = fingerprint(article.text) if article.text else None
+            original = find_copy_of(store, article, print_) if print_ else None
+            if original is not None:
+                article = replace(article, copy_of=original)
+            added = store.add_article(
+                NewArticle(
+                    article=article,
+                    vector=vector,
+                    model=embedder.name,
+                    terms=counts.keys(),
+                    signature=print_.signature if print_ else None,
+                    band_keys=print_.band_keys if print_ else (),
+                    keywords=tuple(keywords(tfidf(counts, df, n_docs))),
+                )
             )
-        )
-        stored += added
-        copies += added and article.copy_of is not None
+            stored += added
+            copies += added and article.copy_of is not None
     return stored, copies
 
 
@@ -141,6 +142,11 @@ def assign_stories(store: Store, settings: Settings, embedder: Embedder) -> set[
     pending = store.unassigned_articles()
     if not pending:
         return set()
+    with store.batch():  # one transaction per pass: a crash loses the pass, and the next one redoes it
+        return _assign_pending(store, settings, embedder, pending)
+
+
+def _assign_pending(store: Store, settings: Settings, embedder: Embedder, pending: Sequence[Article]) -> set[str]:
     touched: set[str] = set()
     originals = [a for a in pending if not a.copy_of]
     if originals:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -95,6 +96,10 @@ class Store(Protocol):
 
     def close(self) -> None:
         """Release the connection."""
+
+    def batch(self) -> AbstractContextManager[None]:
+        """Group the writes made inside into one transaction: all of them are kept, or (on an exception)
+        none; many small commits cost more than the work itself."""
 
     # sources
     def add_source(self, url: str, added_at: datetime, kind: str = "feed") -> Source:

@@ -196,6 +196,8 @@ SQLITE_MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (term, article_id)
     ) WITHOUT ROWID;
     INSERT INTO term_df (term, df) SELECT '', COUNT(*) FROM articles WHERE copy_of IS NULL;
+    CREATE INDEX story_redirects_new ON story_redirects(new_id);
+    CREATE INDEX articles_story_time ON articles(id, story_id, published);
     """,
 )
 

@@ -50,12 +50,16 @@ class SQLiteStore(LinkingTables, SQLitePublishing):
         except (OSError, sqlite3.Error) as exc:
             raise StoreError(f"cannot open SQLite database {self.path}: {exc}") from None
         self._lock = threading.RLock()
+        self._batch_depth = 0
         self._migrate()
 
     # -- plumbing -------------------------------------------------------------
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
         with self._lock:
+            if self._batch_depth:  # inside batch(): the batch commits or rolls back everything
+                yield self._db
+                return
             try:
                 self._db.execute("BEGIN IMMEDIATE")
                 yield self._db
@@ -66,6 +70,15 @@ class SQLiteStore(LinkingTables, SQLitePublishing):
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        with self._lock, self._tx():
+            self._batch_depth += 1
+            try:
+                yield
+            finally:
+                self._batch_depth -= 1
 
     def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         with self._lock:

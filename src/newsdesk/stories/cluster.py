@@ -1,10 +1,11 @@
-"""Stream clustering decisions: does an article join a story, do two stories make one.
+"""Stream clustering decisions: does an article join a story, do two stories make one, or one two.
 
-Closeness mixes meaning (embedding cosine to the story's centroid, rescaled above the model's cosine
-for unrelated news) with wording (TF-IDF cosine of the article's terms to the story's summed terms,
-with document frequencies that grow with the stream). A headline alone shares few words with a grown
-story, so articles without body text need less wording to join than full articles (two thresholds),
-and a story whose articles the outlets filed under another section must show more evidence.
+Closeness mixes meaning (embedding cosine to the story's mean embedding, read as standard deviations above
+the window's usual cosine) with wording (TF-IDF with document frequencies that grow with the stream,
+between centroid cosine and average link), less a decay for the days the story has been quiet. A headline
+alone shares few words with a grown story, so articles without body text have their own threshold and
+lean more on meaning; a story whose articles the outlets filed under other sections can be made to show
+more evidence (off by default).
 """
 
 from __future__ import annotations

@@ -250,7 +250,8 @@ class StoryEngine:
         """The merge of one story into the most similar other, if it clears the merge threshold."""
         query = self._as_query(story_id)
         story = self._story(story_id)
-        mean = {t: w / story.size for t, w in story.terms.items()}
+        heaviest = sorted(story.terms, key=lambda t: -story.terms[t])[: self.params.terms_kept]
+        mean = {t: story.terms[t] / story.size for t in heaviest}
         score, other = self._best(query, mean, exclude=story_id)
         if other is None or score < self.params.merge_threshold:
             return None
