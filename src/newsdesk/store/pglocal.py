@@ -41,6 +41,22 @@ class LocalPostgres:
         # PostgreSQL refuses to run as root: run it as the `postgres` user when there is one
         self._user = "postgres" if os.geteuid() == 0 else None
 
+    def _usable_binaries(self) -> Path:
+        """The binaries, copied where the `postgres` user can run them when their folder is private."""
+        if not self._user:
+            return self._bin
+        check = ["runuser", "-u", self._user, "--", "test", "-x", str(self._bin / "postgres")]
+        if subprocess.run(check, capture_output=True, check=False).returncode == 0:
+            return self._bin
+        shared = Path(tempfile.gettempdir()) / "newsdesk-pgserver"
+        package = self._bin.parent.parent  # .../pgserver; its binaries find their libraries in ../pgserver.libs
+        if not (shared / "pgserver" / "pginstall" / "bin" / "postgres").exists():
+            for name in ("pgserver", "pgserver.libs"):
+                shutil.copytree(package.parent / name, shared / name, dirs_exist_ok=True)
+            for path in [shared, *shared.rglob("*")]:
+                path.chmod(path.stat().st_mode | (0o055 if path.is_dir() else 0o044))
+        return shared / "pgserver" / "pginstall" / "bin"
+
     def _run(self, *args: str) -> None:
         command = [str(self._bin / args[0]), *args[1:]]
         if self._user:
@@ -52,6 +68,7 @@ class LocalPostgres:
     def start(self) -> LocalPostgres:
         """initdb (once) and start the server."""
         self.folder.mkdir(parents=True, exist_ok=True)
+        self._bin = self._usable_binaries()
         if self._user:
             entry = pwd.getpwnam(self._user)
             os.chown(self.folder, entry.pw_uid, entry.pw_gid)
