@@ -87,6 +87,15 @@ class SQLiteStore(LinkingTables, SQLitePublishing):
             except sqlite3.Error as exc:
                 raise StoreError(f"database error: {exc}") from None
 
+    def _rows_in(self, sql: str, values: Iterable[Any]) -> list[sqlite3.Row]:
+        """Rows of `sql` whose `IN ({})` takes `values`, queried in chunks under SQLite's variable limit."""
+        wanted = list(values)
+        rows: list[sqlite3.Row] = []
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            rows.extend(self._rows(sql.format(",".join("?" * len(chunk))), chunk))
+        return rows
+
     def _migrate(self) -> None:
         with self._tx() as db:
             version = db.execute("PRAGMA user_version").fetchone()[0]
@@ -300,14 +309,7 @@ class SQLiteStore(LinkingTables, SQLitePublishing):
         return [NearCopy(r[0], r[1], np.frombuffer(r[2], dtype=np.uint64)) for r in rows]
 
     def document_frequencies(self, terms: Iterable[str]) -> tuple[dict[str, int], int]:
-        found: dict[str, int] = {}
-        wanted = list(set(terms))
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            found.update(
-                {r[0]: r[1] for r in self._rows(f"SELECT term, df FROM term_df WHERE term IN ({marks})", chunk)}
-            )
+        found = {r[0]: r[1] for r in self._rows_in("SELECT term, df FROM term_df WHERE term IN ({})", set(terms))}
         total = self._rows("SELECT df FROM term_df WHERE term = ''")
         found.pop("", None)
         return found, int(total[0][0]) if total else 0
@@ -334,14 +336,8 @@ class SQLiteStore(LinkingTables, SQLitePublishing):
         return [self._article(r) for r in rows]
 
     def vectors(self, article_ids: Sequence[str]) -> dict[str, np.ndarray]:
-        found: dict[str, np.ndarray] = {}
-        ids = list(article_ids)
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            for row in self._rows(f"SELECT article_id, vector FROM embeddings WHERE article_id IN ({marks})", chunk):
-                found[row["article_id"]] = decode_vector(row["vector"])
-        return found
+        sql = "SELECT article_id, vector FROM embeddings WHERE article_id IN ({})"
+        return {row["article_id"]: decode_vector(row["vector"]) for row in self._rows_in(sql, article_ids)}
 
     def count_articles(self) -> int:
         return int(self._rows("SELECT COUNT(*) FROM articles")[0][0])
@@ -363,14 +359,8 @@ class SQLiteStore(LinkingTables, SQLitePublishing):
         return [self._candidate(r, with_terms=False) for r in self._rows(sql, (encode_time(since),))]
 
     def story_terms(self, story_ids: Sequence[str]) -> dict[str, dict[str, float]]:
-        found: dict[str, dict[str, float]] = {}
-        ids = list(story_ids)
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            for row in self._rows(f"SELECT id, terms FROM stories WHERE id IN ({marks})", chunk):
-                found[row["id"]] = json.loads(row["terms"])
-        return found
+        sql = "SELECT id, terms FROM stories WHERE id IN ({})"
+        return {row["id"]: json.loads(row["terms"]) for row in self._rows_in(sql, story_ids)}
 
     def story_state(self, story_id: str) -> StoryCandidate:
         rows = self._rows(
