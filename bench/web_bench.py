@@ -65,7 +65,7 @@ def build_store(path: Path, count: int) -> None:
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as folder, DemoServer() as demo:
         seed_url = f"sqlite:///{folder}/seed.db"
-        with open_desk(seed_url, Settings()) as seed:
+        with open_desk(seed_url, Settings(allow_private_addresses=True)) as seed:
             for url in demo.feed_urls:
                 seed.add_source(url)
             seed.refresh()
