@@ -32,6 +32,7 @@ def test_toml_then_env(tmp_path: Path) -> None:
         ({"NEWSDESK_DATABASE_URL": "mysql://x"}, "database_url"),
         ({"NEWSDESK_FETCH_FULL_TEXT": "maybe"}, "fetch_full_text"),
         ({"NEWSDESK_RELATED_COUNT": "-1"}, "related_count"),
+        ({"NEWSDESK_WEB_THREADS": "0"}, "web_threads"),
     ],
 )
 def test_bad_values_are_one_clear_error(tmp_path: Path, environ: dict[str, str], message: str) -> None:

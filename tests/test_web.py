@@ -6,6 +6,7 @@ import itertools
 import re
 from datetime import timedelta
 
+import anyio.to_thread
 import html5lib
 import pytest
 from fastapi.testclient import TestClient
@@ -250,3 +251,10 @@ def test_default_colours_meet_wcag_aa_contrast(demo_desk: Desk) -> None:
     for name in ("ink", "muted", "accent"):
         light, dark = sorted([_luminance(colours[name]), _luminance(background)], reverse=True)
         assert (light + 0.05) / (dark + 0.05) >= 4.5, name
+
+
+def test_requests_share_a_few_threads(demo_desk: Desk) -> None:
+    """The server works on `web_threads` requests at once, not anyio's 40 (see create_app's lifespan)."""
+    with TestClient(create_app(demo_desk)) as running:
+        tokens = running.portal.call(lambda: anyio.to_thread.current_default_thread_limiter().total_tokens)
+    assert tokens == demo_desk.settings.web_threads == 4

@@ -76,6 +76,7 @@ class Settings:
     rate_limit_api: str = "120/minute"  # JSON API requests per client; "" = no limit
     host: str = "127.0.0.1"  # where `newsdesk serve` listens
     port: int = 8000  # port for `newsdesk serve`
+    web_threads: int = 4  # requests a server process works on at once; more only queue on the interpreter lock
 
     @property
     def resolved_database_url(self) -> str:
@@ -115,6 +116,8 @@ def _checked(settings: Settings) -> Settings:
         value = getattr(settings, f.name)
         if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
             raise SettingsError(f"setting {f.name}: must not be negative (got {value})")
+    if settings.web_threads < 1:
+        raise SettingsError("setting web_threads: need at least 1")
     if settings.fetch_concurrency < 1 or settings.fetch_per_host < 1:
         raise SettingsError("settings fetch_concurrency/fetch_per_host: need at least 1")
     if not 0 < settings.refresh_min_minutes <= settings.refresh_max_minutes:
