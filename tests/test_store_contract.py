@@ -232,6 +232,9 @@ def test_profiles_entities_and_staleness(store: Store) -> None:
     assert store.story_entities("s1") == [StoryEntity(REYVIK, 2.6), StoryEntity(KESTRIA, 1.2)]
     assert store.entity_stories("kestria") == [("s2", 3.0), ("s1", 1.2)]
     assert store.get_entity("tomas-reyvik") == REYVIK and set(store.list_entities()) == {REYVIK, KESTRIA}
+    assert store.entity_counts() == [(KESTRIA, 2), (REYVIK, 1)]
+    assert store.entity_counts(limit=1) == [(KESTRIA, 2)]
+    assert store.entity_counts(["tomas-reyvik", "nobody"]) == [(REYVIK, 1)]
     with pytest.raises(NotFoundError):
         store.get_entity("nobody")
     store.add_article(NewArticle(article(3), unit(1, 1), "m"))
@@ -253,7 +256,7 @@ def test_same_event_flags_and_related_reasons(store: Store) -> None:
     store.save_profile(profile("s2", 1, StoryEntity(REYVIK, 1.0)))
     store.merge_stories("s2", StoryCandidate("s1", unit(1, 1), T0, 2, {}))
     assert store.same_event_pairs() == [] and store.story_entities("s2") == []  # gone with the merged story
-    assert store.entity_stories("tomas-reyvik") == []
+    assert store.entity_stories("tomas-reyvik") == [] and store.entity_counts(["tomas-reyvik"]) == []
 
 
 def test_sqlite_migrations_are_applied_once(tmp_path: Path) -> None:

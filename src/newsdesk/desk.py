@@ -35,7 +35,7 @@ from newsdesk.types import (
     TopicSummary,
 )
 
-TOPICS_TTL = 30.0  # seconds topic counts and top-story rankings are reused (counting scans every story)
+TOPICS_TTL = 30.0  # seconds topic and entity counts and top-story rankings are reused (counting scans every story)
 TOP_WINDOW = 3  # the home page ranks the stories of the last this many half-lives (older ones weigh < 1/8)
 TOP_POOL = 1000  # and at most this many of them
 
@@ -50,6 +50,7 @@ class Desk:
         self._meaning = MeaningIndex(store.story_candidates)
         self._topics: tuple[float, list[TopicSummary]] = (-TOPICS_TTL, [])
         self._top: dict[str, tuple[float, bool, list[StorySummary]]] = {}  # topic -> (when, complete, ranking)
+        self._entities: dict[int, tuple[float, list[EntitySummary]]] = {}  # limit -> (when, most named first)
 
     @property
     def embedder(self) -> Embedder:
@@ -229,19 +230,20 @@ class Desk:
         raise NotFoundError(f"no topic {slug}")
 
     def entities(self, limit: int = 200) -> list[EntitySummary]:
-        """Entities named in stories, most stories first."""
-        found = [self._summary(e.slug, e.name, e.kind) for e in self.store.list_entities()]
-        return sorted(found, key=lambda e: (-e.story_count, e.name))[:limit]
-
-    def _summary(self, slug: str, name: str, kind: str) -> EntitySummary:
-        return EntitySummary(slug, name, kind, len(self.store.entity_stories(slug, limit=100_000)))
+        """Entities named in stories, most stories first (counted at most every TOPICS_TTL seconds)."""
+        counted_at, found = self._entities.get(limit, (-TOPICS_TTL, []))
+        if time.monotonic() - counted_at >= TOPICS_TTL:
+            found = [EntitySummary(e.slug, e.name, e.kind, n) for e, n in self.store.entity_counts(limit=limit)]
+            self._entities[limit] = (time.monotonic(), found)
+        return found
 
     def entity(self, slug: str) -> EntitySummary:
         """An entity by its slug (none until the linking stage stores entities)."""
-        found = [e for e in self.entities(limit=100_000) if e.slug == slug]
+        found = self.store.entity_counts([slug], limit=1)
         if not found:
             raise NotFoundError(f"no entity {slug}")
-        return found[0]
+        entity, count = found[0]
+        return EntitySummary(entity.slug, entity.name, entity.kind, count)
 
     def entity_story_ids(self, slug: str) -> list[str]:
         """Ids of the stories naming an entity, most salient first."""
@@ -249,7 +251,9 @@ class Desk:
 
     def story_entities(self, story_id: str) -> list[EntitySummary]:
         """Entities a story names, most salient first."""
-        return [self._summary(e.entity.slug, e.entity.name, e.entity.kind) for e in self.store.story_entities(story_id)]
+        named = self.store.story_entities(story_id)
+        counts = {e.slug: n for e, n in self.store.entity_counts([m.entity.slug for m in named], limit=len(named))}
+        return [EntitySummary(m.entity.slug, m.entity.name, m.entity.kind, counts.get(m.entity.slug, 0)) for m in named]
 
     def outlets(self) -> list[str]:
         """Every outlet with a stored article."""

@@ -230,6 +230,10 @@ class Store(Protocol):
     def entity_stories(self, slug: str, limit: int = 50) -> list[tuple[str, float]]:
         """(story id, salience) of the stories naming an entity, most salient then freshest first."""
 
+    def entity_counts(self, slugs: Sequence[str] | None = None, limit: int = 200) -> list[tuple[Entity, int]]:
+        """Entities (only these slugs, when given) with how many stories name them, most stories then name
+        first, at most `limit`; entities no story names are left out."""
+
     def save_same_event(self, story_id: str, other_ids: Sequence[str]) -> None:
         """Replace the stories flagged as the same event as this one (a hint for the story engine)."""
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
@@ -24,6 +24,9 @@ class LinkingTables:
         raise NotImplementedError
 
     def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        raise NotImplementedError
+
+    def _rows_in(self, sql: str, values: Iterable[Any]) -> list[sqlite3.Row]:
         raise NotImplementedError
 
     def stale_profiles(self) -> list[str]:
@@ -116,6 +119,18 @@ class LinkingTables:
             (slug, limit),
         )
         return [(r[0], r[1]) for r in rows]
+
+    def entity_counts(self, slugs: Sequence[str] | None = None, limit: int = 200) -> list[tuple[Entity, int]]:
+        sql = """SELECT e.slug, e.name, e.kind, COUNT(*) AS stories FROM entities e
+                 JOIN story_entities se ON se.entity_slug = e.slug JOIN stories s ON s.id = se.story_id
+                 {} GROUP BY e.slug ORDER BY stories DESC, e.name LIMIT {}"""
+        if slugs is None:
+            rows = self._rows(sql.format("", "?"), (limit,))
+        else:
+            rows = self._rows_in(sql.format("WHERE e.slug IN ({})", int(limit)), slugs)
+            rows.sort(key=lambda r: (-r["stories"], r["name"]))
+            rows = rows[:limit]
+        return [(Entity(r["slug"], r["name"], r["kind"]), r["stories"]) for r in rows]
 
     def save_same_event(self, story_id: str, other_ids: Sequence[str]) -> None:
         with self._tx() as db:
