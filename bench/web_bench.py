@@ -3,9 +3,9 @@
     .venv/bin/python bench/web_bench.py [--stories 100000] [--db PATH] [--seconds 20]
 
 1. Builds (once; reused while it holds the asked number of stories) a SQLite store of N stories made
-   from the demo corpus by variation: every story is a demo story with its names replaced by made-up
-   ones, its times moved back, its centroid nudged, and 18 related stories; written through the
-   schema's own triggers (counts, full-text index), like the pipeline's writes.
+   from the demo corpus by variation: every story is a demo story with its names (and its entities')
+   replaced by made-up ones, its times moved back, its centroid nudged, and 18 related stories; written
+   through the schema's own triggers (counts, full-text index), like the pipeline's writes.
 2. Starts `newsdesk serve` on it in its own process (rate limits off), on 127.0.0.1.
 3. From this process, sends requests at a fixed rate (open loop: latency counts from when a request
    was due, so a slow server cannot hide its queue) and reports p50/p99 and the rate achieved, then
@@ -38,6 +38,7 @@ import numpy as np
 
 from newsdesk import open_desk
 from newsdesk.demo.server import DemoServer
+from newsdesk.publish.slugs import slugify
 from newsdesk.settings import Settings
 from newsdesk.store import open_store
 from newsdesk.store.codec import decode_time, encode_time, encode_vector
@@ -73,10 +74,20 @@ def build_store(path: Path, count: int) -> None:
         source.row_factory = sqlite3.Row
         stories = [dict(r) for r in source.execute("SELECT * FROM stories WHERE headline != ''")]
         articles = [dict(r) for r in source.execute("SELECT * FROM articles")]
+        named = [
+            dict(r)
+            for r in source.execute(
+                "SELECT se.story_id, se.salience, e.name, e.kind "
+                "FROM story_entities se JOIN entities e ON e.slug = se.entity_slug"
+            )
+        ]
         source.close()
     by_story: dict[str, list[dict]] = {}
     for article in articles:
         by_story.setdefault(article["story_id"], []).append(article)
+    entities_of: dict[str, list[dict]] = {}
+    for mention in named:
+        entities_of.setdefault(mention["story_id"], []).append(mention)
     open_store(f"sqlite:///{path}").close()  # the schema, migrated
     db = sqlite3.connect(path, isolation_level=None)
     db.execute("PRAGMA journal_mode=WAL")
@@ -86,12 +97,13 @@ def build_store(path: Path, count: int) -> None:
     batch = 2000
     for start in range(0, count, batch):
         db.execute("BEGIN")
-        story_rows, article_rows, writings = [], [], []
+        story_rows, article_rows, writings, entity_rows, mention_rows = [], [], [], [], []
         for number in range(start, min(count, start + batch)):
             base = stories[number % len(stories)]
             variant = number // len(stories)
             story_id = f"b{number:011d}"
-            words = set(NAME.findall(base["headline"] + " " + base["standfirst"]))
+            mentions = entities_of.get(base["id"], [])
+            words = set(NAME.findall(" ".join([base["headline"], base["standfirst"], *(m["name"] for m in mentions)])))
             names = {w: made_up_name(w, variant) for w in words} if variant else {}
             shift = timedelta(minutes=5 * number)
             updated = newest - shift
@@ -125,6 +137,10 @@ def build_store(path: Path, count: int) -> None:
             )
             writing = vary(writing, names)  # citations point at the variant's own articles
             writings.append((vary(base["headline"], names), vary(base["standfirst"], names), writing, story_id))
+            for mention in mentions:  # the variant names its own people and places, shared by its neighbours
+                name = vary(mention["name"], names)
+                entity_rows.append((slugify(name), name, mention["kind"]))
+                mention_rows.append((story_id, slugify(name), mention["salience"]))
         db.executemany(
             "INSERT INTO stories (id, created_at, updated_at, topic, centroid, dirty) VALUES (?, ?, ?, ?, ?, 0)",
             story_rows,
@@ -135,6 +151,10 @@ def build_store(path: Path, count: int) -> None:
             article_rows,
         )
         db.executemany("UPDATE stories SET headline = ?, standfirst = ?, writing = ? WHERE id = ?", writings)
+        db.executemany("INSERT OR IGNORE INTO entities (slug, name, kind) VALUES (?, ?, ?)", entity_rows)
+        db.executemany(
+            "INSERT OR IGNORE INTO story_entities (story_id, entity_slug, salience) VALUES (?, ?, ?)", mention_rows
+        )
         db.execute("COMMIT")
         if (start // batch) % 10 == 0:
             print(f"  {start + len(story_rows):,} stories ({time.perf_counter() - started:.0f}s)", flush=True)
@@ -166,6 +186,8 @@ def store_size(path: Path) -> int:
         return 0
     with sqlite3.connect(path) as db:
         try:
+            if db.execute("SELECT 1 FROM story_entities LIMIT 1").fetchone() is None:
+                return 0  # built before stories named entities: build again
             return int(db.execute("SELECT COUNT(*) FROM stories WHERE headline != ''").fetchone()[0])
         except sqlite3.Error:
             return 0

@@ -232,7 +232,7 @@ class Store(Protocol):
 
     def entity_counts(self, slugs: Sequence[str] | None = None, limit: int = 200) -> list[tuple[Entity, int]]:
         """Entities (only these slugs, when given) with how many stories name them, most stories then name
-        first, at most `limit`; entities no story names are left out."""
+        first, at most `limit` (ties at the limit kept by slug); entities no story names are left out."""
 
     def save_same_event(self, story_id: str, other_ids: Sequence[str]) -> None:
         """Replace the stories flagged as the same event as this one (a hint for the story engine)."""

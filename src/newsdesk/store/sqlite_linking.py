@@ -121,16 +121,17 @@ class LinkingTables:
         return [(r[0], r[1]) for r in rows]
 
     def entity_counts(self, slugs: Sequence[str] | None = None, limit: int = 200) -> list[tuple[Entity, int]]:
-        sql = """SELECT e.slug, e.name, e.kind, COUNT(*) AS stories FROM entities e
-                 JOIN story_entities se ON se.entity_slug = e.slug JOIN stories s ON s.id = se.story_id
-                 {} GROUP BY e.slug ORDER BY stories DESC, e.name LIMIT {}"""
+        # counted on the (entity, salience) index alone; rows of deleted stories go with them (ON DELETE CASCADE)
+        sql = """SELECT e.slug, e.name, e.kind, c.stories FROM (
+                     SELECT entity_slug, COUNT(*) AS stories FROM story_entities {}
+                     GROUP BY entity_slug ORDER BY stories DESC, entity_slug LIMIT {}
+                 ) c JOIN entities e ON e.slug = c.entity_slug"""
         if slugs is None:
             rows = self._rows(sql.format("", "?"), (limit,))
         else:
-            rows = self._rows_in(sql.format("WHERE e.slug IN ({})", int(limit)), slugs)
-            rows.sort(key=lambda r: (-r["stories"], r["name"]))
-            rows = rows[:limit]
-        return [(Entity(r["slug"], r["name"], r["kind"]), r["stories"]) for r in rows]
+            rows = self._rows_in(sql.format("WHERE entity_slug IN ({})", int(limit)), slugs)
+        rows.sort(key=lambda r: (-r["stories"], r["name"]))
+        return [(Entity(r["slug"], r["name"], r["kind"]), r["stories"]) for r in rows[:limit]]
 
     def save_same_event(self, story_id: str, other_ids: Sequence[str]) -> None:
         with self._tx() as db:
