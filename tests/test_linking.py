@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from newsdesk import Desk, open_desk
 from newsdesk.demo.check import event_of
 from newsdesk.demo.corpus import DemoArticle, load_corpus
 from newsdesk.linking.minilm import get_minilm
+from newsdesk.linking.profile import CHUNK_WORDS, WHOLE_CHUNKS, article_chunks, embed_wholes
 from newsdesk.linking.topics import TOPICS, assign_topic, nearest_topic, story_topic
 from newsdesk.pipeline import assign_stories, link_stories, profile_stories, store_articles, write_stories
 from newsdesk.settings import Settings
@@ -37,6 +39,35 @@ def as_article(demo: DemoArticle, section: str | None = None) -> Article:
 
 def events_of(desk: Desk, story_id: str) -> set[str]:
     return {event_of(a.url) for a in desk.coverage(story_id)}
+
+
+def demo_text(event: str, words: int) -> str:
+    """The first words of one demo event's articles, run together."""
+    text = " ".join(" ".join(a.paragraphs) for a in load_corpus() if a.event == event)
+    return " ".join(text.split()[:words])
+
+
+def test_whole_text_is_read_in_equal_chunks_up_to_a_cap() -> None:
+    article = as_article(load_corpus()[0])
+    short = article_chunks(replace(article, text=demo_text("e06-varna-floods", 120)))
+    assert len(short) == 1 and short[0].startswith(f"{article.title}. ")
+    medium = article_chunks(replace(article, title="", text=demo_text("e06-varna-floods", 2 * CHUNK_WORDS + 10)))
+    sizes = [len(chunk.split()) for chunk in medium]
+    assert len(medium) == 3 and max(sizes) - min(sizes) <= 1  # no short tail
+    long = article_chunks(replace(article, title="", text=demo_text("e01-kestria-election", 10 * CHUNK_WORDS)))
+    assert len(long) == WHOLE_CHUNKS and all(len(chunk.split()) == CHUNK_WORDS for chunk in long)
+
+
+def test_whole_vector_reads_past_the_model_window() -> None:
+    """An article whose second half is a vaccine trial is closer to a report of it than MiniLM alone sees."""
+    minilm = get_minilm()
+    article = as_article(load_corpus()[0])
+    text = demo_text("e01-kestria-election", CHUNK_WORDS) + " " + demo_text("e16-vaccine-trial", CHUNK_WORDS)
+    mixed = replace(article, title="", text=text)
+    trial = minilm.embed([demo_text("e16-vaccine-trial", CHUNK_WORDS)])[0]
+    truncated = float(minilm.embed([text])[0] @ trial)
+    chunked = float(embed_wholes([mixed], minilm)[0] @ trial)
+    assert chunked > truncated + 0.1, (chunked, truncated)
 
 
 def test_topic_from_outlet_sections_else_from_meaning() -> None:

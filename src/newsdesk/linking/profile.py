@@ -3,6 +3,7 @@ of the leads and of the whole texts, wording, entities), built from its articles
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
@@ -17,6 +18,8 @@ from newsdesk.types import Article, Entity
 
 PROFILE_ARTICLES = 8  # articles read per story: the first outlets define the event, more add little but time
 LEAD_WORDS = 80  # the lead: headline and about the first paragraph
+CHUNK_WORDS = 190  # about the 256 word pieces MiniLM reads at once
+WHOLE_CHUNKS = 4  # the whole text is read in at most this many chunks (760 words: most news articles)
 
 
 def article_lead(article: Article) -> str:
@@ -25,9 +28,25 @@ def article_lead(article: Article) -> str:
     return f"{article.title}. {' '.join(words)}" if article.title else " ".join(words)
 
 
-def article_whole(article: Article) -> str:
-    """Headline and text (the embedder reads what fits)."""
-    return f"{article.title}. {article.text}" if article.title else article.text
+def article_chunks(article: Article) -> list[str]:
+    """The text in chunks of equal length the embedder reads whole, the headline opening the first."""
+    words = article.text.split()
+    count = max(1, min(WHOLE_CHUNKS, math.ceil(len(words) / CHUNK_WORDS)))
+    words = words[: count * CHUNK_WORDS]
+    size = max(1, math.ceil(len(words) / count))  # equal chunks: no short tail weighing as much as the rest
+    chunks = [" ".join(words[start : start + size]) for start in range(0, len(words), size)] or [""]
+    chunks[0] = f"{article.title}. {chunks[0]}" if article.title else chunks[0]
+    return chunks
+
+
+def embed_wholes(articles: Sequence[Article], embedder: Embedder) -> np.ndarray:
+    """One vector per article for its whole text: the mean of its chunks' embeddings, unit length."""
+    if not articles:
+        return embedder.embed([])
+    chunked = [article_chunks(a) for a in articles]
+    vectors = embedder.embed([chunk for chunks in chunked for chunk in chunks])
+    ends = np.cumsum([len(chunks) for chunks in chunked])[:-1]
+    return normalise_rows(np.stack([part.mean(axis=0) for part in np.split(vectors, ends)]))
 
 
 def profile_articles(articles: Sequence[Article]) -> list[Article]:
@@ -45,7 +64,7 @@ def build_profiles(
     chosen = {story_id: profile_articles(articles) for story_id, articles in stories.items()}
     flat = [a for articles in chosen.values() for a in articles]
     leads = embedder.embed([article_lead(a) for a in flat])
-    wholes = embedder.embed([article_whole(a) for a in flat])
+    wholes = embed_wholes(flat, embedder)
     profiles = []
     start = 0
     for story_id, articles in chosen.items():

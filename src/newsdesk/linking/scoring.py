@@ -1,8 +1,9 @@
 """How close two stories are: the one score the related ranking, the same-event check and
 `newsdesk eval similarity` all use.
 
-Meaning counts most (MiniLM cosine of the leads and of the whole texts, averaged: the lead says what
-happened, the whole text what it is about), then shared wording (TF-IDF) and shared salient entities.
+Meaning counts most (MiniLM cosine of the leads, of the whole texts and of each lead against the other
+whole text, averaged: the lead says what happened, the whole text what it is about), then shared wording
+(TF-IDF) and shared salient entities.
 """
 
 from __future__ import annotations
@@ -76,7 +77,10 @@ class Scorer:
         """Rescaled meaning of story i against every story."""
         if not self.profiles:
             return np.zeros(0)
-        cos = (self._lead @ self._lead[i] + self._whole @ self._whole[i]) / 2
+        lead, whole = self._lead, self._whole
+        # one outlet's lead may tell what another tells further down: the crossings count as a third view
+        crossed = (lead @ whole[i] + whole @ lead[i]) / 2
+        cos = (lead @ lead[i] + whole @ whole[i] + crossed) / 3
         return np.clip((cos - MEANING_FLOOR) / (1 - MEANING_FLOOR), 0.0, 1.0)
 
     def closeness(self, i: int, j: int, meaning: float | None = None) -> Closeness:
