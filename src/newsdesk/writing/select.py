@@ -15,8 +15,7 @@ import numpy as np
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
 from newsdesk.stories.embed import Embedder, normalise_rows
-from newsdesk.types import Article
-from newsdesk.writing.sentences import SourceSentence, is_dangling, source_sentences
+from newsdesk.writing.sentences import SourceSentence, is_dangling
 
 STOP_WORDS = ENGLISH_STOP_WORDS | {"said", "says", "say", "told"}
 
@@ -181,9 +180,3 @@ def reading_order(scored: ScoredSentences, indices: Sequence[int]) -> list[int]:
     for i in sorted((i for i in leaning if leaning[i] is not None), key=lambda i: scored.sentences[i].position):
         ordered.insert(ordered.index(leaning[i]) + 1, i)  # type: ignore[arg-type]
     return ordered
-
-
-def summarize(articles: Sequence[Article], budget: Budget, embedder: Embedder) -> list[SourceSentence]:
-    """The sentences that best sum up these articles within the budget, in reading order."""
-    scored = score_sentences(source_sentences(articles), embedder)
-    return [scored.sentences[i] for i in select_sentences(scored, budget)]
