@@ -42,6 +42,10 @@ def test_json_result_follows_the_contract(tmp_path: Path, capsys: pytest.Capture
         assert all(0.0 <= scores[k] <= 1.0 for k in ("rouge1", "rouge2", "rougeLsum"))
     assert {"lead", "textrank", "lexrank"} <= set(result["baselines"]) and result["rouge1"] > 0.2
     assert result["seconds"] >= 0
+    published = result["standfirst"]  # what the product publishes first, scored beside Lead cut the same way
+    assert published["words"] == [60, 90]
+    for scores in (published, published["lead"]):
+        assert all(0.0 <= scores[k] <= 1.0 for k in ("rouge1", "rouge2", "rougeLsum"))
 
 
 def test_several_documents_get_a_word_budget_and_flags_override(tmp_path: Path) -> None:

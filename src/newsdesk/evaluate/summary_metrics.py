@@ -41,13 +41,20 @@ class RougeTotals:
 
 
 def fill_budget(
-    ranked: Sequence[int], lengths: Sequence[int], max_sentences: int | None, max_words: int | None
+    ranked: Sequence[int],
+    lengths: Sequence[int],
+    max_sentences: int | None,
+    max_words: int | None,
+    min_words: int = 0,
 ) -> list[int]:
-    """Take ranked sentences while they fit: at most max_sentences, at most max_words in total."""
+    """Take ranked sentences while they fit: at most max_sentences, at most max_words in total, and
+    (like the writer's budget) no more once min_words are taken."""
     chosen: list[int] = []
     words = 0
     for i in ranked:
         if max_sentences is not None and len(chosen) >= max_sentences:
+            break
+        if min_words and words >= min_words:
             break
         if max_words is not None and words + lengths[i] > max_words:
             continue

@@ -43,9 +43,16 @@ def _themes(scored: ScoredSentences, pool: list[int]) -> list[list[int]]:
     return sorted(groups, key=lambda g: -max(float(scored.scores[i]) for i in g))
 
 
-def capped(scored: ScoredSentences, group: list[int]) -> list[int]:
-    """The group's best sentences, at most SECTION_SENTENCES, never a leaning one without its support."""
-    kept = sorted(group, key=lambda i: -float(scored.scores[i]))[:SECTION_SENTENCES]
+def capped(scored: ScoredSentences, group: list[int], heading: str | None = None) -> list[int]:
+    """The group's best sentences, at most SECTION_SENTENCES, never a leaning one without its support;
+    with a heading, the sentences that name its theme come first, so the heading still fits what is kept."""
+    theme = (heading or "").lower().split()
+
+    def rank(i: int) -> tuple[bool, float]:
+        text = scored.sentences[i].text.lower()
+        return (not any(word in text for word in theme), -float(scored.scores[i]))
+
+    kept = sorted(group, key=rank)[:SECTION_SENTENCES]
     while True:
         orphans = [i for i in kept if is_dangling(scored.sentences[i].text) and predecessor(scored, i, kept) is None]
         if not orphans:
@@ -92,9 +99,9 @@ def plan_briefing(scored: ScoredSentences, used: frozenset[int]) -> list[tuple[s
         heading = section_heading([texts[i] for i in group], others)
         same = next((t for t in themed if t[0] == heading), None)
         if same is not None:  # two groups named alike are one theme
-            same[1][:] = capped(scored, same[1] + group)
+            same[1][:] = capped(scored, same[1] + group, heading)
         elif heading is None and themed:  # a theme with no name of its own joins the strongest theme
-            themed[0][1][:] = capped(scored, themed[0][1] + group)
+            themed[0][1][:] = capped(scored, themed[0][1] + group, themed[0][0])
         else:
             themed.append((heading or "Background", group))
     sections.extend((heading, reading_order(scored, group)) for heading, group in themed)

@@ -16,7 +16,8 @@ _CAPITAL_FILLER = frozenset(
     "The A An In On At For But And It He She They We I This That These Those His Her Its Their Our Mr Mrs Ms Dr "
     "After Before When While As If Some Many Most Both Officials Analysts Monday Tuesday Wednesday Thursday "
     "Friday Saturday Sunday January February March April May June July August September October November "
-    "December Then There Here Now Still Yet So Also However Meanwhile GMT UTC BST CET EST PST".split()
+    "December Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec "
+    "Then There Here Now Still Yet So Also However Meanwhile GMT UTC BST CET EST PST".split()
 )
 # Words that carry no theme: reporting verbs, time words, vague nouns and quantities.
 _NO_THEME = frozenset(ENGLISH_STOP_WORDS) | frozenset(
@@ -24,7 +25,17 @@ _NO_THEME = frozenset(ENGLISH_STOP_WORDS) | frozenset(
     "year years week weeks day days month months today yesterday tomorrow time times people thing things "
     "way lot number per cent percent including just like new old first last next including did does "
     "would could should will may might can must also still even really statement spokesman spokeswoman "
-    "monday tuesday wednesday thursday friday saturday sunday morning evening night".split()
+    "monday tuesday wednesday thursday friday saturday sunday morning evening night january february march april "
+    "june july august september october november december jan feb mar apr jun jul aug sep sept oct nov dec "
+    "second seconds minute minutes hour hours kilometre kilometres kilometer kilometers metre metres meter "
+    "meters mile miles problem issue matter end start part half".split()
+)
+# Words naming a role, which a heading about the person leaves out ("Foreign Minister Anna Lisk" -> "Anna Lisk").
+_ROLES = frozenset(
+    "president vice prime foreign defence defense finance interior health justice minister secretary chancellor "
+    "mayor governor senator general judge captain coach manager striker defender midfielder goalkeeper guitarist "
+    "singer director chief executive boss chairman chairwoman spokesman spokeswoman leader opposition professor "
+    "race mission head founder".split()
 )
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’\-]*|\d[\d,.]*|[^\sA-Za-z\d]")
 
@@ -51,17 +62,26 @@ def key_phrases(text: str) -> list[str]:
 
 
 def names(text: str, mid_capitals: set[str]) -> list[str]:
-    """Runs of capitalised words (people, places, bodies), without sentence-opening filler."""
+    """Runs of capitalised words (people, places, bodies), without sentence-opening filler; a possessive
+    ends a name ("Kestria's Lake Varna" is Kestria and Lake Varna), and a lone demonym is no name."""
     found = []
     for match in _NAME.finditer(text):
         words = [w for w in match.group(0).split() if w not in _CAPITAL_FILLER]
         if match.start() == 0 and words and words[0] not in mid_capitals:
             words = words[1:]  # a capital that only ever opens sentences is no name
-        words = [re.sub(r"['’]s$", "", w) for w in words]
-        while words and words[0].lower() in {"of", "the", "de", "von", "van", "for"}:
-            words = words[1:]
-        if words:
-            found.append(" ".join(words))
+        run: list[str] = []
+        for word in [*words, ""]:
+            owner = re.search(r"['’]s$", word) is not None
+            if word and not owner:
+                run.append(re.sub(r"-based$", "", word))
+                continue
+            if owner:
+                run.append(word[:-2])
+            while run and run[0].lower() in {"of", "the", "de", "von", "van", "for"}:
+                run = run[1:]
+            if run and not (len(run) == 1 and run[0].endswith(("ian", "ese"))):
+                found.append(" ".join(run))
+            run = []
     return found
 
 
@@ -77,22 +97,52 @@ def _distinctive(inside: Counter[str], outside: Counter[str], minimum: int) -> l
     return [p for p in ranked if inside[p] >= minimum and value(p) > 0]
 
 
+def _without_role(name: str) -> str:
+    """The name without the role words before it (a demonym counts as part of the role), at least two words kept."""
+    words = name.split()
+    while len(words) > 2 and (
+        words[0].lower() in _ROLES or (words[0].endswith(("ian", "ese")) and words[1].lower() in _ROLES)
+    ):
+        words = words[1:]
+    return " ".join(words)
+
+
+def _full_names(texts: list[str], capitals: set[str]) -> dict[str, str]:
+    """Each shorter name mapped to the longest name it ends ("Solberg" -> "Hanne Solberg"), when that is unique."""
+    known = sorted({_without_role(n) for t in texts for n in names(t, capitals)})
+    full: dict[str, str] = {}
+    for name in known:
+        longer = [other for other in known if other != name and other.endswith(f" {name}")]
+        if len({*longer}) == 1:
+            full[name] = longer[0]
+    return full
+
+
+def _story_names(text: str, capitals: set[str], full: dict[str, str]) -> set[str]:
+    return {full.get(n, n) for n in (_without_role(m) for m in names(text, capitals))}
+
+
 def section_heading(texts: list[str], other_texts: list[str]) -> str | None:
-    """A heading naming what these sentences share and the rest of the briefing lacks, or None."""
+    """A heading naming what these sentences share and the rest of the briefing lacks, or None.
+
+    A shared phrase of two or more words reads best ("Battery cooling system"), then a shared name
+    ("Cape Ressa"), then a shared single word; names and words are never glued together."""
     capitals = _mid_capitals([*texts, *other_texts])
-    name_in = Counter(p for t in texts for p in set(names(t, capitals)))
-    name_out = Counter(p for t in other_texts for p in set(names(t, capitals)))
+    full = _full_names([*texts, *other_texts], capitals)
+    name_in = Counter(p for t in texts for p in _story_names(t, capitals, full))
+    name_out = Counter(p for t in other_texts for p in _story_names(t, capitals, full))
     lowered = {p.lower() for t in texts for p in names(t, capitals)}
     phrase_in = Counter(p for t in texts for p in set(key_phrases(t)) if p not in lowered)
     phrase_out = Counter(p for t in other_texts for p in set(key_phrases(t)))
     shared_names = _distinctive(name_in, name_out, minimum=2)
     shared_phrases = [p for p in _distinctive(phrase_in, phrase_out, minimum=2) if not _inside_any(p, lowered)]
-    if shared_names and shared_phrases:
-        return f"{shared_names[0]}: {shared_phrases[0]}"
-    if shared_phrases:
-        return shared_phrases[0][:1].upper() + shared_phrases[0][1:]
+    longer = [p for p in shared_phrases if " " in p]
+    if longer:
+        return longer[0][:1].upper() + longer[0][1:]
     if shared_names:
         return shared_names[0]
+    if shared_phrases:
+        return shared_phrases[0][:1].upper() + shared_phrases[0][1:]
     single_names = _distinctive(name_in, name_out, minimum=1)
     return single_names[0] if single_names else None
 

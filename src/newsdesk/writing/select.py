@@ -15,8 +15,7 @@ import numpy as np
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
 from newsdesk.stories.embed import Embedder, normalise_rows
-from newsdesk.types import Article
-from newsdesk.writing.sentences import SourceSentence, is_dangling, source_sentences
+from newsdesk.writing.sentences import SourceSentence, is_dangling
 
 STOP_WORDS = ENGLISH_STOP_WORDS | {"said", "says", "say", "told"}
 
@@ -25,7 +24,7 @@ STOP_WORDS = ENGLISH_STOP_WORDS | {"said", "says", "say", "told"}
 class Weights:
     """How much each kind of evidence counts in a sentence's score (defaults shipped for every use)."""
 
-    position_decay: float = 0.5  # score 1 / (1 + position) ** decay: the lead counts most
+    position_decay: float = 0.25  # score 1 / (1 + position) ** decay: the lead counts most, gently
     meaning: float = 0.5  # cosine of the sentence to the story's mean embedding
     wording: float = 0.5  # TF-IDF cosine of the sentence to the story's mean TF-IDF vector
     agreement: float = 0.5  # share of the other outlets carrying a sentence of much the same meaning
@@ -33,6 +32,7 @@ class Weights:
     told: float = 0.7  # share of a sentence's content words already chosen above which it adds too little
     long_sentence: float = 0.2  # penalty per sentence-length of words past `comfortable_words`
     comfortable_words: int = 25  # sentences up to this long carry no length penalty
+    redundancy: float = 0.5  # MMR: score minus this times the closest cosine to a sentence already chosen
 
 
 DEFAULT_WEIGHTS = Weights()
@@ -57,6 +57,7 @@ class ScoredSentences:
     same_meaning: float  # cosine above which two of them say the same thing
     content: list[frozenset[str]]  # each sentence's content words
     told: float  # share of content words already chosen above which a sentence adds too little
+    redundancy: float  # MMR penalty per unit of cosine to the closest chosen sentence
 
 
 def _wording_centrality(texts: list[str]) -> np.ndarray:
@@ -84,7 +85,7 @@ def score_sentences(
 ) -> ScoredSentences:
     """Score every candidate by position, centrality in meaning and wording, agreement and length."""
     if not sentences:
-        return ScoredSentences([], np.zeros((0, 1), dtype=np.float32), np.zeros(0), weights.same_meaning, [], 1.0)
+        return ScoredSentences([], np.zeros((0, 1), dtype=np.float32), np.zeros(0), weights.same_meaning, [], 1.0, 0.0)
     vectors = embedder.embed([s.text for s in sentences])
     meaning = vectors @ normalise_rows(vectors.mean(axis=0))
     position = np.array([1.0 / (1.0 + s.position) ** weights.position_decay for s in sentences])
@@ -98,7 +99,7 @@ def score_sentences(
         - weights.long_sentence * excess
     )
     content = [frozenset(w for w in re.findall(r"[a-z0-9]+", s.text.lower()) if w not in STOP_WORDS) for s in sentences]
-    return ScoredSentences(sentences, vectors, scores, weights.same_meaning, content, weights.told)
+    return ScoredSentences(sentences, vectors, scores, weights.same_meaning, content, weights.told, weights.redundancy)
 
 
 def select_sentences(
@@ -121,6 +122,10 @@ def select_sentences(
         if budget.min_words and words >= budget.min_words:
             break
         told = frozenset().union(*(scored.content[j] for j in chosen))
+        if scored.redundancy and chosen:  # maximal marginal relevance: what is close to the chosen counts less
+            closest = np.max(scored.vectors[pool] @ scored.vectors[chosen].T, axis=1)
+            order = np.argsort(-(scored.scores[pool] - scored.redundancy * closest), kind="stable")
+            pool = [pool[k] for k in order]
         best = next((i for i in pool if _fits(scored, i, chosen, blocked, words, budget, told)), None)
         if best is None:
             break
@@ -175,9 +180,3 @@ def reading_order(scored: ScoredSentences, indices: Sequence[int]) -> list[int]:
     for i in sorted((i for i in leaning if leaning[i] is not None), key=lambda i: scored.sentences[i].position):
         ordered.insert(ordered.index(leaning[i]) + 1, i)  # type: ignore[arg-type]
     return ordered
-
-
-def summarize(articles: Sequence[Article], budget: Budget, embedder: Embedder) -> list[SourceSentence]:
-    """The sentences that best sum up these articles within the budget, in reading order."""
-    scored = score_sentences(source_sentences(articles), embedder)
-    return [scored.sentences[i] for i in select_sentences(scored, budget)]

@@ -17,6 +17,11 @@ from newsdesk.writing.standfirst import choose_standfirst
 WHATS_NEW_BUDGET = Budget(sentences=2, words=60)
 
 
+def in_writing_order(articles: Sequence[Article]) -> list[Article]:
+    """Oldest first, ties by id: the writing depends on the articles, never on the order they arrive in."""
+    return sorted(articles, key=lambda a: (a.published, a.id))
+
+
 def choose_headline(articles: Sequence[Article], embedder: Embedder) -> str:
     """The outlet headline closest to what all the headlines have in common."""
     originals = [a for a in articles if not a.copy_of and a.title] or list(articles)
@@ -58,6 +63,7 @@ def write_extractive(
     previous: Writing | None = None,
 ) -> Writing:
     """Headline, standfirst, What's new and briefing made only of source sentences, each cited."""
+    articles = in_writing_order(articles)
     scored = score_sentences(source_sentences(articles), embedder)
 
     def cited(indices: list[int]) -> tuple[Sentence, ...]:
