@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
+import sqlite3
 from collections.abc import Iterator
+from pathlib import Path
 
+import numpy as np
 import psycopg
 import pytest
 
@@ -103,3 +106,83 @@ def test_story_centroids_have_an_hnsw_index(pg_demo: Desk) -> None:
             ("[" + ",".join(["1"] * dim) + "]",),
         ).fetchall()
     assert f"stories_centroid_hnsw_{dim}" in " ".join(r[0] for r in plan)
+
+
+def test_migrate_store_copies_everything(demo_desk: Desk, pg_url: str, tmp_path: Path) -> None:
+    copy = tmp_path / "copy.db"
+    with sqlite3.connect(demo_desk.store.path) as live, sqlite3.connect(copy) as target:  # type: ignore[attr-defined]
+        live.backup(target)
+    assert main(["migrate-store", "--from", f"sqlite:///{copy}", "--to", pg_url]) == 0
+    before, after = open_store(f"sqlite:///{copy}"), open_store(pg_url)
+    try:
+        assert after.list_sources() == before.list_sources()
+        assert after.list_stories(limit=1000) == before.list_stories(limit=1000)  # writing, counts, related
+        story_ids = [s.id for s in before.list_stories(limit=1000)]
+        for story_id in story_ids:
+            assert after.articles_of_story(story_id) == before.articles_of_story(story_id)
+            assert after.story_versions(story_id) == before.story_versions(story_id)
+            assert after.story_entities(story_id) == before.story_entities(story_id)
+            old, new = before.story_state(story_id), after.story_state(story_id)
+            assert (new.terms, new.sections, new.size) == (old.terms, old.sections, old.size)
+            assert np.allclose(new.centroid, old.centroid)
+        ids = [a.id for s in story_ids for a in before.articles_of_story(s)]
+        assert all(np.array_equal(after.vectors(ids)[i], before.vectors(ids)[i]) for i in ids)
+        terms = ["flood", "election", "strike", "nothing-like-this"]
+        assert after.document_frequencies(terms) == before.document_frequencies(terms)
+        assert after.stale_profiles() == before.stale_profiles() == []
+        profiles = {p.story_id: p for p in before.story_profiles()}
+        for profile in after.story_profiles():
+            assert (
+                profile.terms == profiles[profile.story_id].terms and profile.topic == profiles[profile.story_id].topic
+            )
+            assert np.allclose(profile.whole, profiles[profile.story_id].whole)
+        assert after.list_entities() == before.list_entities() and after.same_event_pairs() == before.same_event_pairs()
+        assert after.topic_counts() == before.topic_counts() and after.outlet_names() == before.outlet_names()
+        everything = StoryFilter()
+        assert after.latest_stories(everything, 500) == before.latest_stories(everything, 500)
+        for query in ("floods", "strike"):  # the search documents are rebuilt from the copied stories
+            assert {h.story_id for h in after.search_stories(query, everything, 10)} == {
+                h.story_id for h in before.search_stories(query, everything, 10)
+            }
+        keywords = ["flood", "strike", "election"]
+        since = min(a.published for s in story_ids for a in before.articles_of_story(s))
+        assert after.stories_by_keywords(keywords, since, 5) == before.stories_by_keywords(keywords, since, 5)
+        with sqlite3.connect(copy) as lite:
+            keys = [r[0] for r in lite.execute("SELECT band_key FROM article_bands ORDER BY band_key LIMIT 200")]
+            redirects = lite.execute("SELECT old_id, new_id FROM story_redirects").fetchall()
+
+        def near(store: Store) -> set[tuple[str, str | None, bytes]]:
+            return {(c.article_id, c.copy_of, c.signature.tobytes()) for c in store.near_copies(keys)}
+
+        assert keys and near(after) == near(before)
+        assert all(after.resolve_story_id(old) == new for old, new in redirects)
+        source = after.add_source("http://feeds.test/new.xml", before.list_sources()[0].added_at)
+        assert source.id == max(s.id for s in before.list_sources()) + 1  # ids go on after the copied ones
+    finally:
+        before.close()
+        after.close()
+    assert main(["migrate-store", "--from", f"sqlite:///{copy}", "--to", pg_url]) == 1  # never into a full store
+
+
+def test_migrated_demo_serves_the_same_pages(demo_desk: Desk, pg_url: str, tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from newsdesk.web.app import create_app
+
+    copy = tmp_path / "copy.db"
+    with sqlite3.connect(demo_desk.store.path) as live, sqlite3.connect(copy) as target:  # type: ignore[attr-defined]
+        live.backup(target)
+    assert main(["migrate-store", "--from", f"sqlite:///{copy}", "--to", pg_url]) == 0
+    settings = Settings(allow_private_addresses=True)
+    with open_desk(f"sqlite:///{copy}", settings) as lite, open_desk(pg_url, settings) as pg:
+        story = lite.stories(limit=1)[0]
+        entity = lite.store.list_entities()[0]
+        paths = ["/", f"/story/{story.id}", "/topics", f"/entity/{entity.slug}", "/api/stories", "/feed.xml"]
+        with TestClient(create_app(lite)) as one, TestClient(create_app(pg)) as other:
+            for path in paths:
+                expected, got = one.get(path), other.get(path)
+                assert expected.status_code == got.status_code, path
+                assert got.text == expected.text, path
+            # search snippets come from each engine's own highlighter: compare the stories found
+            found = [r["story"]["id"] for r in other.get("/api/search?q=floods").json()["results"]]
+            assert found and found == [r["story"]["id"] for r in one.get("/api/search?q=floods").json()["results"]]
