@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -292,6 +293,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `newsdesk` command."""
     args = build_parser().parse_args(argv)
+    if args.command == "worker" and argv is None and os.environ.get("PYTHONHASHSEED") != "0":
+        # the extractive writer may break some ties in set order, which follows the per-process string hash
+        # seed: each worker pins it, so that any worker writes a story exactly as any other would
+        os.execve(
+            sys.executable, [sys.executable, "-m", "newsdesk.cli", *sys.argv[1:]], {**os.environ, "PYTHONHASHSEED": "0"}
+        )
     try:
         settings = load_settings(args.config)
         return int(args.run(args, settings))

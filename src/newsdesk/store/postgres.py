@@ -26,7 +26,7 @@ from newsdesk.errors import NotFoundError, StoreError
 from newsdesk.store.base import FetchOutcome, NearCopy, NewArticle, StoryCandidate
 from newsdesk.store.codec import decode_writing, encode_writing
 from newsdesk.store.postgres_connect import MIGRATION_LOCK, bootstrap, configure, one_line, safe_url
-from newsdesk.store.postgres_linking import PostgreSQLLinking, vector
+from newsdesk.store.postgres_linking import PostgreSQLLinking, lock_story, vector
 from newsdesk.store.postgres_publish import INDEX_STORIES, PostgreSQLPublishing
 from newsdesk.types import Article, RelatedStory, Source, Story, StoryVersion, Writing
 
@@ -448,8 +448,7 @@ class PostgreSQLStore(PostgreSQLLinking, PostgreSQLPublishing):
 
     def save_related(self, story_id: str, related: Sequence[RelatedStory]) -> None:
         with self._tx() as db:
-            # one writer per story at a time: two relinks of one story would clash on (story_id, rank)
-            db.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 1))", (f"related:{story_id}",))
+            lock_story(db, "related", story_id)
             db.execute("DELETE FROM related WHERE story_id = %s", (story_id,))
             if related:
                 db.cursor().executemany(

@@ -20,6 +20,12 @@ def vector(value: Any) -> np.ndarray:
     return np.asarray(value.to_numpy() if hasattr(value, "to_numpy") else value, dtype=np.float32)
 
 
+def lock_story(db: Any, table: str, story_id: str) -> None:
+    """Hold, until the transaction ends, the right to replace one story's rows of a table: two workers
+    replacing them at once (delete, then insert) would clash on the primary key."""
+    db.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 1))", (f"{table}:{story_id}",))
+
+
 class PostgreSQLLinking:
     """Mixed into PostgreSQLStore, which provides the transaction and query helpers."""
 
@@ -53,6 +59,7 @@ class PostgreSQLLinking:
                     Jsonb(profile.terms),
                 ),
             )
+            lock_story(db, "story_entities", profile.story_id)
             db.execute("DELETE FROM story_entities WHERE story_id = %s", (profile.story_id,))
             entities = sorted({e.entity.slug: e for e in profile.entities}.values(), key=lambda e: e.entity.slug)
             if entities:  # sorted by slug, so that two writers lock entity rows in one order
@@ -122,6 +129,7 @@ class PostgreSQLLinking:
 
     def save_same_event(self, story_id: str, other_ids: Sequence[str]) -> None:
         with self._tx() as db:
+            lock_story(db, "same_event", story_id)
             db.execute("DELETE FROM same_event WHERE story_id = %s", (story_id,))
             others = [other for other in sorted(set(other_ids)) if other != story_id]
             if others:
