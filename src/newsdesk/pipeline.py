@@ -215,8 +215,9 @@ def profile_stories(store: Store, progress: Progress = _quiet) -> set[str]:
     return set(stale)
 
 
-def link_stories(store: Store, settings: Settings, changed: set[str] | None = None) -> int:
-    """Related lists of the changed stories and of the stories close to them; returns how many were linked.
+def link_stories(store: Store, settings: Settings, changed: set[str] | None = None, neighbours: bool = True) -> int:
+    """Related lists of the changed stories and (unless told not to) of the stories close to them; returns how
+    many were linked.
 
     With `changed` None every story is relinked."""
     profiles = store.story_profiles()
@@ -227,7 +228,7 @@ def link_stories(store: Store, settings: Settings, changed: set[str] | None = No
         todo = set(scorer.index)
     else:
         todo = {s for s in changed if s in scorer.index}
-        for story_id in list(todo):
+        for story_id in list(todo) if neighbours else []:
             scores = scorer.scores(scorer.index[story_id])
             todo |= {p.story_id for p, score in zip(profiles, scores, strict=True) if score >= NEIGHBOUR_SCORE}
     for story_id in sorted(todo):

@@ -141,8 +141,11 @@ def relink_story_job(ctx: JobContext, story_id: str) -> None:
     # profiles are made together, as a refresh pass makes them (entity names resolve against the entities
     # known when a pass starts), by one worker at a time; the others find them made
     with ctx.store.lock("profile"), _WRITER_LOCK:
-        profile_stories(ctx.store)
-    link_stories(ctx.store, ctx.settings, {live})
+        changed = profile_stories(ctx.store)
+    if changed:  # linked as a refresh pass links them: with the stories close to them
+        link_stories(ctx.store, ctx.settings, changed)
+    if live not in changed:  # profiled and linked by an earlier job: its own list again, cheaply (no neighbours)
+        link_stories(ctx.store, ctx.settings, {live}, neighbours=False)
 
 
 HANDLERS = {
