@@ -240,7 +240,6 @@ def run_workers(pg: LocalPostgres, site: BenchSite, workers: int, threads: int, 
     local = LocalWorkers(settings, url, Path(tempfile.mkdtemp(prefix="newsdesk-bench-")))
     for _ in range(workers):
         local.start(threads)
-    queue = DramatiqQueue(settings)
     watched = {
         "workers": [psutil.Process(p.pid) for p in local.processes],
         "postgres": _postgres(pg),
@@ -249,11 +248,14 @@ def run_workers(pg: LocalPostgres, site: BenchSite, workers: int, threads: int, 
     me = psutil.Process()
     before = {name: _cpu(group) for name, group in watched.items()} | {"bench process": _cpu([me])}
     started = time.perf_counter()
+    queue = DramatiqQueue(settings)
     Scheduler(store, settings, queue).tick()
+    queue.close()  # an idle connection would be dropped by the broker's heartbeat during the run
     wall = time.perf_counter() - started + local.wait_done(store, len(site.articles), timeout=1800)
     watched["postgres"] = _postgres(pg)  # backends come and go: count those alive at the end too
     after = {name: _cpu(group) for name, group in watched.items()} | {"bench process": _cpu([me])}
     local.stop()
+    queue = DramatiqQueue(settings)
     queue.delete_queues()
     queue.close()
     result = {

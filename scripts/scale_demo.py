@@ -24,8 +24,14 @@ from newsdesk.demo.server import DemoServer
 from newsdesk.jobs.local import LocalWorkers
 from newsdesk.jobs.queue import DramatiqQueue
 from newsdesk.jobs.schedule import Scheduler
-from newsdesk.settings import load_settings
+from newsdesk.settings import Settings, load_settings
 from newsdesk.store.pglocal import LocalPostgres
+
+
+def _delete_queues(settings: Settings) -> None:
+    queue = DramatiqQueue(settings)
+    queue.delete_queues()
+    queue.close()
 
 
 def main() -> None:
@@ -57,11 +63,11 @@ def main() -> None:
         for _ in range(args.workers):
             workers.start()
         print(f"{args.workers} workers on queue {settings.queue_name} at {broker.split('@')[-1]}")
-        queue = DramatiqQueue(settings)
-        stack.callback(queue.close)
-        stack.callback(queue.delete_queues)
+        stack.callback(_delete_queues, settings)
         started = time.perf_counter()
+        queue = DramatiqQueue(settings)
         print(f"scheduler queued {Scheduler(desk.store, settings, queue).tick()} sources")
+        queue.close()  # an idle connection would be dropped by the broker's heartbeat while the workers run
         workers.wait_done(desk.store, len(server.articles))
         seconds = time.perf_counter() - started
         print(f"{desk.store.count_articles()} articles in {desk.store.count_stories()} stories in {seconds:.1f}s")
