@@ -1,5 +1,5 @@
 # Executable documentation: each target is one thing a developer does.
-.PHONY: setup setup-llm demo test lint format serve
+.PHONY: setup setup-llm demo scale-demo test lint format serve
 
 setup:            ## create .venv and install newsdesk with its dev tools
 	bash scripts/setup.sh
@@ -9,6 +9,9 @@ setup-llm:        ## add llama-cpp-python (wheel built once, cached) and the Smo
 
 demo:             ## run the demo: publish, ingest and serve the bundled corpus
 	bash scripts/demo.sh
+
+scale-demo:       ## the demo on PostgreSQL with pgvector, RabbitMQ and two worker processes
+	.venv/bin/python scripts/scale_demo.py --workers 2
 
 test:             ## lint, type-check and run every test
 	bash scripts/test.sh

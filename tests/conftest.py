@@ -1,4 +1,4 @@
-"""Shared fixtures: real SQLite files, a real local HTTP server, the demo corpus served over HTTP."""
+"""Shared fixtures: real SQLite files, a real PostgreSQL, a real local HTTP server, the demo corpus over HTTP."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ import pytest
 from newsdesk import Desk, open_desk
 from newsdesk.demo.server import DemoServer
 from newsdesk.settings import Settings
+from newsdesk.store.pglocal import LocalPostgres
 
 FIXTURES = Path(__file__).parent / "fixtures"
 Handler = Callable[[BaseHTTPRequestHandler], None]
@@ -172,3 +173,18 @@ def demo_desk(demo_server: DemoServer, tmp_path_factory: pytest.TempPathFactory)
         report = opened.refresh()
         assert not report.failed, report.failed
         yield opened
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[LocalPostgres]:
+    """A real PostgreSQL 16 with pgvector (from the pgserver wheel) on a loopback port, for the session."""
+    server = LocalPostgres().start()  # in its own /tmp folder: pytest's are private to root, and it runs as postgres
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def pg_url(pg_server: LocalPostgres, request: pytest.FixtureRequest) -> str:
+    """The URL of a new, empty database on that server."""
+    name = "t_" + hashlib.sha1(request.node.nodeid.encode()).hexdigest()[:16]
+    return pg_server.create_database(name)

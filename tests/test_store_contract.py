@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -30,16 +32,23 @@ from newsdesk.types import (
 T0 = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
 
-def sqlite_store(tmp_path: Path) -> Store:
+def sqlite_store(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
     return open_store(f"sqlite:///{tmp_path / 'contract.db'}")
 
 
-STORES: dict[str, Callable[[Path], Store]] = {"sqlite": sqlite_store}
+def postgres_store(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
+    return open_store(request.getfixturevalue("pg_url"))  # a new database on the session's PostgreSQL
+
+
+STORES: dict[str, Callable[[pytest.FixtureRequest, Path], Store]] = {
+    "sqlite": sqlite_store,
+    "postgres": postgres_store,
+}
 
 
 @pytest.fixture(params=sorted(STORES))
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    opened = STORES[request.param](tmp_path)
+    opened = STORES[request.param](request, tmp_path)
     yield opened
     opened.close()
 
@@ -418,3 +427,24 @@ def test_a_batch_keeps_all_its_writes_or_none(store: Store) -> None:
         store.add_article(NewArticle(article(2), unit(1, 0), "m", ["strike"]))
         raise RuntimeError("crash mid-pass")
     assert not store.has_article("art2") and store.document_frequencies(["strike"]) == ({"strike": 1}, 1)
+
+
+def test_a_named_lock_lets_one_holder_in_at_a_time(store: Store) -> None:
+    order: list[str] = []
+    inside = threading.Event()
+
+    def second() -> None:
+        inside.wait(5)
+        with store.lock("assign"):
+            order.append("second")
+
+    other = threading.Thread(target=second)
+    other.start()
+    with store.lock("assign"):
+        inside.set()
+        time.sleep(0.3)  # the other thread is waiting for the lock by now
+        order.append("first")
+        with store.lock("another-name"):  # other names are other locks
+            order.append("other name")
+    other.join(5)
+    assert order == ["first", "other name", "second"]

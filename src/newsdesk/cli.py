@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -137,7 +138,8 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
         _print(f"demo outlets publishing {len(server.articles)} articles at {server.base_url}")
         with open_desk(database, settings) as desk:
             for url in server.feed_urls:
-                desk.add_source(url)
+                if desk.store.find_source(url) is None:  # a PostgreSQL demo store is not emptied between runs
+                    desk.add_source(url)
             started = time.perf_counter()
             report = desk.refresh(_print)
             seconds = time.perf_counter() - started
@@ -170,6 +172,53 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     result, table = run_task(args.task, Path(args.data), options)
     _print(json.dumps(result) if args.json else table)
     return 0
+
+
+def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
+    from newsdesk.jobs.worker import run_worker
+
+    settings = _with_database(args, settings)
+    if not settings.broker_url:
+        raise SettingsError(
+            "a worker needs a broker: set NEWSDESK_BROKER_URL (e.g. amqp://guest:guest@127.0.0.1:5672/)"
+        )
+    _logging(args.verbose)
+    _print(f"worker taking jobs from queue {settings.queue_name!r} (Ctrl+C to stop)")
+    run_worker(settings, threads=args.threads)
+    return 0
+
+
+def cmd_scheduler(args: argparse.Namespace, settings: Settings) -> int:
+    from newsdesk.jobs.schedule import run_scheduler
+
+    settings = _with_database(args, settings)
+    _logging()
+    where = f"queue {settings.queue_name!r}" if settings.broker_url else "this process (no broker set)"
+    _print(f"scheduling due sources every {settings.schedule_interval_seconds:g}s onto {where}")
+    queued = run_scheduler(settings, once=args.once)
+    if args.once:
+        _print(f"queued {queued} jobs")
+    return 0
+
+
+def cmd_migrate_store(args: argparse.Namespace, settings: Settings) -> int:
+    from newsdesk.store.transfer import copy_store
+
+    copied = copy_store(args.source, args.target, _print)
+    _print(f"copied {sum(copied.values())} rows in {len(copied)} tables")
+    return 0
+
+
+def _with_database(args: argparse.Namespace, settings: Settings) -> Settings:
+    return settings.replace(database_url=args.database) if args.database else settings
+
+
+def _logging(verbose: bool = False) -> None:
+    import logging
+
+    level = logging.DEBUG if verbose else logging.INFO
+    logging.basicConfig(level=level, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.getLogger("pika").setLevel(logging.WARNING)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -216,6 +265,20 @@ def build_parser() -> argparse.ArgumentParser:
     stories.add_argument("--limit", type=int, default=30, help="how many (default 30)")
     stories.set_defaults(run=cmd_stories)
 
+    worker = commands.add_parser("worker", help="run jobs from the broker (NEWSDESK_BROKER_URL) until stopped")
+    worker.add_argument("--threads", type=int, help="jobs at once (default: worker_threads)")
+    worker.add_argument("--verbose", action="store_true", help="log every job with the time it took")
+    worker.set_defaults(run=cmd_worker)
+
+    scheduler = commands.add_parser("scheduler", help="queue due sources on a schedule (in-process without a broker)")
+    scheduler.add_argument("--once", action="store_true", help="one tick, then exit")
+    scheduler.set_defaults(run=cmd_scheduler)
+
+    migrate = commands.add_parser("migrate-store", help="copy a SQLite store into an empty PostgreSQL store")
+    migrate.add_argument("--from", dest="source", required=True, help="sqlite:///path/to/newsdesk.db")
+    migrate.add_argument("--to", dest="target", required=True, help="postgresql://user@host/database")
+    migrate.set_defaults(run=cmd_migrate_store)
+
     evaluate = commands.add_parser("eval", help="measure quality on labelled data, with baselines")
     evaluate.add_argument("task", choices=["cluster", "summarize", "similarity"], help="what to measure")
     evaluate.add_argument("--data", required=True, help="JSON-lines file of labelled records")
@@ -230,6 +293,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `newsdesk` command."""
     args = build_parser().parse_args(argv)
+    if args.command == "worker" and argv is None and os.environ.get("PYTHONHASHSEED") != "0":
+        # the extractive writer may break some ties in set order, which follows the per-process string hash
+        # seed: each worker pins it, so that any worker writes a story exactly as any other would
+        os.execve(
+            sys.executable, [sys.executable, "-m", "newsdesk.cli", *sys.argv[1:]], {**os.environ, "PYTHONHASHSEED": "0"}
+        )
     try:
         settings = load_settings(args.config)
         return int(args.run(args, settings))

@@ -72,7 +72,9 @@ def store_articles(store: Store, embedder: Embedder, articles: Sequence[Article]
     terms = [article_terms(a.title, a.text) for a in articles]
     df, n_docs = store.document_frequencies({t for counts in terms for t in counts})
     stored = copies = 0
-    with store.batch():
+    # one writer at a time from looking for an article's original to storing it, so that two workers storing
+    # two copies of one wire story at the same moment cannot both keep theirs as the original
+    with store.lock("store-articles"), store.batch():
         for article, vector, counts in zip(articles, vectors, terms, strict=True):
             print_ = fingerprint(article.text) if article.text else None
             original = find_copy_of(store, article, print_) if print_ else None
@@ -138,12 +140,16 @@ def story_members(store: Store, story_id: str) -> list[ArticleEvidence]:
 
 def assign_stories(store: Store, settings: Settings, embedder: Embedder) -> set[str]:
     """Put every article without a story into one, then merge stories found to be one and split those found
-    to be two; returns the live ids of the stories that changed."""
-    pending = store.unassigned_articles()
-    if not pending:
-        return set()
-    with store.batch():  # one transaction per pass: a crash loses the pass, and the next one redoes it
-        return _assign_pending(store, settings, embedder, pending)
+    to be two; returns the live ids of the stories that changed.
+
+    One pass at a time over the whole store, even with workers on many machines: two passes assigning
+    articles of one event at the same moment would each start a story for it."""
+    with store.lock("assign"):
+        pending = store.unassigned_articles()
+        if not pending:
+            return set()
+        with store.batch():  # one transaction per pass: a crash loses the pass, and the next one redoes it
+            return _assign_pending(store, settings, embedder, pending)
 
 
 def _assign_pending(store: Store, settings: Settings, embedder: Embedder, pending: Sequence[Article]) -> set[str]:
@@ -175,13 +181,19 @@ def _assign_pending(store: Store, settings: Settings, embedder: Embedder, pendin
     return touched
 
 
+def rewrite_story(store: Store, settings: Settings, embedder: Embedder, story_id: str) -> list[str]:
+    """Write one story from its current articles; returns the ids of the articles it was written from."""
+    articles = store.articles_of_story(story_id)
+    writing = write_story(articles, embedder, settings, store.get_story(story_id).writing)
+    store.save_writing(story_id, writing, story_topic(articles), now())
+    return [a.id for a in articles]
+
+
 def write_stories(store: Store, settings: Settings, embedder: Embedder, progress: Progress = _quiet) -> int:
     """Write every story whose articles changed; returns how many were written."""
     dirty = store.dirty_stories()
     for number, story_id in enumerate(dirty, start=1):
-        articles = store.articles_of_story(story_id)
-        writing = write_story(articles, embedder, settings, store.get_story(story_id).writing)
-        store.save_writing(story_id, writing, story_topic(articles), now())
+        rewrite_story(store, settings, embedder, story_id)
         if number % 10 == 0 or number == len(dirty):
             progress(f"wrote {number}/{len(dirty)} stories")
     return len(dirty)
@@ -203,8 +215,9 @@ def profile_stories(store: Store, progress: Progress = _quiet) -> set[str]:
     return set(stale)
 
 
-def link_stories(store: Store, settings: Settings, changed: set[str] | None = None) -> int:
-    """Related lists of the changed stories and of the stories close to them; returns how many were linked.
+def link_stories(store: Store, settings: Settings, changed: set[str] | None = None, neighbours: bool = True) -> int:
+    """Related lists of the changed stories and (unless told not to) of the stories close to them; returns how
+    many were linked.
 
     With `changed` None every story is relinked."""
     profiles = store.story_profiles()
@@ -215,7 +228,7 @@ def link_stories(store: Store, settings: Settings, changed: set[str] | None = No
         todo = set(scorer.index)
     else:
         todo = {s for s in changed if s in scorer.index}
-        for story_id in list(todo):
+        for story_id in list(todo) if neighbours else []:
             scores = scorer.scores(scorer.index[story_id])
             todo |= {p.story_id for p, score in zip(profiles, scores, strict=True) if score >= NEIGHBOUR_SCORE}
     for story_id in sorted(todo):

@@ -25,7 +25,14 @@ class Settings:
     """Every tunable of newsdesk, with its default."""
 
     # storage
-    database_url: str = ""  # sqlite:///path.db (default: newsdesk.db in the data folder)
+    database_url: str = ""  # sqlite:///path.db or postgresql://... (default: newsdesk.db in the data folder)
+    # job queue (workers on many machines)
+    broker_url: str = ""  # amqp://user:pass@host:5672/ for RabbitMQ; "" runs jobs in-process, no broker
+    queue_name: str = "newsdesk"  # the RabbitMQ queue the scheduler fills and workers take from
+    worker_threads: int = 2  # jobs one `newsdesk worker` process runs at once
+    job_max_retries: int = 5  # a job that raised is retried this often, with back-off, then dropped
+    assign_delay_seconds: float = 2.0  # stories are assigned once articles stop arriving for this long
+    schedule_interval_seconds: float = 60.0  # how often `newsdesk scheduler` looks for due sources
     # fetching
     user_agent: str = "newsdesk/0.1 (self-hosted news desk)"  # sent with every request (robots.txt name: newsdesk)
     fetch_timeout: float = 15.0  # seconds for connect and for each read
@@ -140,7 +147,11 @@ def _checked(settings: Settings) -> Settings:
         raise SettingsError(f"setting site_url: {settings.site_url!r} is not an http(s) URL")
     url = settings.database_url
     if url and not url.startswith(("sqlite:///", "postgresql://", "postgres://")):
-        raise SettingsError(f"setting database_url: unsupported URL {url!r} (use sqlite:///path)")
+        raise SettingsError(f"setting database_url: unsupported URL {url!r} (use sqlite:///path or postgresql://...)")
+    if settings.broker_url and not settings.broker_url.startswith(("amqp://", "amqps://")):
+        raise SettingsError(f"setting broker_url: unsupported URL {settings.broker_url!r} (use amqp://host:5672/)")
+    if settings.worker_threads < 1:
+        raise SettingsError("setting worker_threads: must be at least 1")
     return settings
 
 

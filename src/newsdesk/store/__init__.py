@@ -10,7 +10,11 @@ def open_store(url: str) -> Store:
         from newsdesk.store.sqlite import SQLiteStore
 
         return SQLiteStore(url.removeprefix("sqlite:///"))
-    raise SettingsError(f"database URL {url!r} is not supported yet (use sqlite:///path/to/file.db)")
+    if url.startswith(("postgresql://", "postgres://")):
+        from newsdesk.store.postgres import PostgreSQLStore
+
+        return PostgreSQLStore(url)
+    raise SettingsError(f"database URL {url!r} is not supported (use sqlite:///path/to/file.db or postgresql://...)")
 
 
 __all__ = ["FetchOutcome", "NearCopy", "NewArticle", "Store", "StoryCandidate", "open_store"]

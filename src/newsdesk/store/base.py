@@ -101,6 +101,10 @@ class Store(Protocol):
         """Group the writes made inside into one transaction: all of them are kept, or (on an exception)
         none; many small commits cost more than the work itself."""
 
+    def lock(self, name: str) -> AbstractContextManager[None]:
+        """Hold a named lock for the block, shared by every process using this store (workers on many
+        machines take turns at what must not run twice at once, such as assigning articles to stories)."""
+
     # sources
     def add_source(self, url: str, added_at: datetime, kind: str = "feed") -> Source:
         """Add a source of a kind ("feed", "page", "local"); raises StoreError when the URL is already one."""

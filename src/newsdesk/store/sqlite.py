@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import sqlite3
 import threading
@@ -79,6 +80,16 @@ class SQLiteStore(LinkingTables, SQLitePublishing):
                 yield
             finally:
                 self._batch_depth -= 1
+
+    @contextmanager
+    def lock(self, name: str) -> Iterator[None]:
+        # a file lock beside the database: the processes sharing a SQLite file share its folder
+        with open(f"{self.path}.{name}.lock", "a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         with self._lock:

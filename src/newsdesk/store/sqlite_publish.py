@@ -19,16 +19,21 @@ _MAX_TERMS = 12  # longer queries keep their first words: bounds the cost of one
 RANK_WINDOW = 2000  # full-text relevance ranks at most this many of the newest matching stories
 
 
-def fts_query(text: str, *, any_word: bool = False) -> str:
-    """An FTS5 MATCH expression for what a reader typed: each word or "quoted phrase" as a literal phrase.
-
-    Quoting every term means no reader input is ever parsed as FTS5 syntax (AND, NEAR, column filters)."""
+def query_terms(text: str) -> list[str]:
+    """The words and "quoted phrases" a reader typed, each as words joined by spaces (punctuation dropped)."""
     terms = []
     for phrase, word in _WORD.findall(text):
         words = re.findall(r"\w+", phrase or word, re.UNICODE)
         if words:
-            terms.append('"' + " ".join(words) + '"')
-    return (" OR " if any_word else " ").join(terms[:_MAX_TERMS])
+            terms.append(" ".join(words))
+    return terms[:_MAX_TERMS]
+
+
+def fts_query(text: str, *, any_word: bool = False) -> str:
+    """An FTS5 MATCH expression for what a reader typed: each word or "quoted phrase" as a literal phrase.
+
+    Quoting every term means no reader input is ever parsed as FTS5 syntax (AND, NEAR, column filters)."""
+    return (" OR " if any_word else " ").join(f'"{term}"' for term in query_terms(text))
 
 
 def _where(filters: StoryFilter, written: bool = True) -> tuple[list[str], list[Any]]:
