@@ -127,6 +127,18 @@ class PostgreSQLLinking:
         )
         return [(r["story_id"], r["salience"]) for r in rows]
 
+    def entity_counts(self, slugs: Sequence[str] | None = None, limit: int = 200) -> list[tuple[Entity, int]]:
+        # counted on the (entity, salience) index; rows of deleted stories go with them (ON DELETE CASCADE)
+        where, params = ("", []) if slugs is None else ("WHERE entity_slug = ANY(%s)", [list(slugs)])
+        rows = self._rows(
+            f"""SELECT e.slug, e.name, e.kind, c.stories FROM (
+                    SELECT entity_slug, COUNT(*) AS stories FROM story_entities {where}
+                    GROUP BY entity_slug ORDER BY stories DESC, entity_slug LIMIT %s
+                ) c JOIN entities e ON e.slug = c.entity_slug ORDER BY c.stories DESC, e.name""",
+            [*params, limit],
+        )
+        return [(Entity(r["slug"], r["name"], r["kind"]), int(r["stories"])) for r in rows]
+
     def save_same_event(self, story_id: str, other_ids: Sequence[str]) -> None:
         with self._tx() as db:
             lock_story(db, "same_event", story_id)
