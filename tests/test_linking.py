@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -177,3 +178,26 @@ def test_a_new_story_is_linked_incrementally(fresh_desk: Desk) -> None:
     assert fresh_desk.story(election.id).related[0].story_id == new_id  # the new story now leads its list
     assert fresh_desk.story(election.id).related[0].label == "follow-up"
     assert fresh_desk.story(vaccine.id).related == ()
+
+
+def test_only_stories_in_the_window_are_linked(fresh_desk: Desk) -> None:
+    """Linking reads the profiles of stories updated within related_window_days of the newest story only."""
+    events = {
+        "e01-kestria-election",
+        "e02-reyvik-strand-call",
+        "e03-reyvik-dravia-policy",
+        "e24-strand-confidence-vote",
+    }
+    ingest(fresh_desk, [as_article(a) for a in load_corpus() if a.event in events])
+    profile_stories(fresh_desk.store)
+    stories = fresh_desk.stories()
+    newest = max(s.updated_at for s in stories)
+    inside = {s.id for s in stories if s.updated_at >= newest - timedelta(days=3)}
+    assert 0 < len(inside) < len(stories)  # the election and the call are older than three days
+    assert link_stories(fresh_desk.store, fresh_desk.settings.replace(related_window_days=3), None) == len(inside)
+    for story in stories:
+        related = {r.story_id for r in fresh_desk.story(story.id).related}
+        assert related <= inside - {story.id} if story.id in inside else related == set()
+    assert link_stories(fresh_desk.store, fresh_desk.settings, None) == len(stories)  # 180 days: all of them
+    election = next(s for s in stories if s.id not in inside and "Reyvik" in s.headline)
+    assert fresh_desk.story(election.id).related  # linked now that the window holds it

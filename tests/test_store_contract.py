@@ -234,6 +234,8 @@ def test_profiles_entities_and_staleness(store: Store) -> None:
     store.save_profile(profile("s2", 1, StoryEntity(KESTRIA, 3.0), topic="World"))
     assert store.stale_profiles() == []
     saved = {p.story_id: p for p in store.story_profiles()}
+    assert [p.story_id for p in store.story_profiles(since=T0 + timedelta(hours=2))] == ["s2"]
+    assert store.story_profiles(since=T0 + timedelta(hours=3)) == []
     assert saved["s1"].terms == {"vote": 2.0} and np.allclose(saved["s1"].whole, unit(0, 1))
     assert saved["s1"].entities == (StoryEntity(REYVIK, 2.6), StoryEntity(KESTRIA, 1.2))
     assert saved["s2"].started == T0 + timedelta(hours=2) and saved["s2"].topic == "World"

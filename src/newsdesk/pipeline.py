@@ -30,7 +30,7 @@ from newsdesk.stories.dedupe import Fingerprint, content_hash, fingerprint, is_n
 from newsdesk.stories.embed import Embedder, article_text_for_embedding, normalise_rows
 from newsdesk.stories.engine import StoryEngine
 from newsdesk.stories.terms import article_terms, keywords, tfidf
-from newsdesk.types import Article, RefreshReport, Source
+from newsdesk.types import Article, RefreshReport, Source, StoryFilter
 from newsdesk.writing.writer import write_story
 
 Progress = Callable[[str], None]
@@ -219,8 +219,12 @@ def link_stories(store: Store, settings: Settings, changed: set[str] | None = No
     """Related lists of the changed stories and (unless told not to) of the stories close to them; returns how
     many were linked.
 
-    With `changed` None every story is relinked."""
-    profiles = store.story_profiles()
+    With `changed` None every story in the window is relinked. Stories updated more than
+    `related_window_days` before the newest story are neither relinked nor offered: they keep the lists they
+    had. (The window follows the newest story, not the clock, so an archive or the demo corpus links alike.)"""
+    newest = store.latest_stories(StoryFilter(), 1)
+    since = newest[0].updated_at - timedelta(days=settings.related_window_days) if newest else None
+    profiles = store.story_profiles(since=since)
     terms = {t for p in profiles for t in p.terms}
     df, n_docs = store.document_frequencies(terms)
     scorer = Scorer(profiles, df, n_docs)

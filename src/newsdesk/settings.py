@@ -70,6 +70,7 @@ class Settings:
     llm_max_drop_share: float = 0.34  # a part whose sentences fail the checks more often is published extractive
     # linking
     related_count: int = 18  # related stories kept per story
+    related_window_days: float = 180.0  # stories updated this many days before the newest one or later are linked
     # site
     site_name: str = "newsdesk"  # shown in the header and <title>
     site_url: str = ""  # public address for feeds and links, e.g. https://news.example.org; "" = as requested
@@ -123,6 +124,8 @@ def _checked(settings: Settings) -> Settings:
         value = getattr(settings, f.name)
         if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
             raise SettingsError(f"setting {f.name}: must not be negative (got {value})")
+    if settings.related_window_days <= 0:
+        raise SettingsError("setting related_window_days: must be more than 0")
     if settings.web_threads < 1:
         raise SettingsError("setting web_threads: need at least 1")
     if settings.fetch_concurrency < 1 or settings.fetch_per_host < 1:

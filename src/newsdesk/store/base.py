@@ -219,8 +219,9 @@ class Store(Protocol):
     def save_profile(self, profile: StoryProfile) -> None:
         """Store a story's link profile, its entities (replacing the old ones) and its topic."""
 
-    def story_profiles(self) -> list[StoryProfile]:
-        """Every stored profile, with the story's topic and first/newest article times."""
+    def story_profiles(self, since: datetime | None = None) -> list[StoryProfile]:
+        """Every stored profile (of stories updated at or after `since`, when given), with the story's topic
+        and first/newest article times."""
 
     def story_entities(self, story_id: str) -> list[StoryEntity]:
         """A story's entities, most salient first."""

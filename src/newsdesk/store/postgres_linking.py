@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -80,13 +81,16 @@ class PostgreSQLLinking:
             params,
         )
 
-    def story_profiles(self) -> list[StoryProfile]:
+    def story_profiles(self, since: datetime | None = None) -> list[StoryProfile]:
+        since = since or datetime(1, 1, 1, tzinfo=UTC)
         entities: dict[str, list[StoryEntity]] = defaultdict(list)
-        for r in self._entity_rows():
+        window = "JOIN stories s ON s.id = se.story_id WHERE s.updated_at >= %s"
+        for r in self._entity_rows(window, (since,)):
             entities[r["story_id"]].append(StoryEntity(Entity(r["slug"], r["name"], r["kind"]), r["salience"]))
         rows = self._rows(
             """SELECT p.*, s.topic, s.created_at, s.updated_at FROM story_profiles p
-               JOIN stories s ON s.id = p.story_id ORDER BY s.created_at, s.id"""
+               JOIN stories s ON s.id = p.story_id WHERE s.updated_at >= %s ORDER BY s.created_at, s.id""",
+            (since,),
         )
         return [
             StoryProfile(

@@ -7,11 +7,12 @@ import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
+from datetime import datetime
 from typing import Any
 
 from newsdesk.errors import NotFoundError
 from newsdesk.store.base import StoryProfile
-from newsdesk.store.codec import decode_time, decode_vector, encode_vector
+from newsdesk.store.codec import decode_time, decode_vector, encode_time, encode_vector
 from newsdesk.types import Entity, StoryEntity
 
 _ARTICLE_COUNT = "(SELECT COUNT(*) FROM articles a WHERE a.story_id = s.id)"
@@ -64,21 +65,25 @@ class LinkingTables:
                 [(profile.story_id, e.entity.slug, e.salience) for e in profile.entities],
             )
 
-    def _entities_by_story(self) -> dict[str, list[StoryEntity]]:
+    def _entities_by_story(self, since: str) -> dict[str, list[StoryEntity]]:
         found: dict[str, list[StoryEntity]] = defaultdict(list)
         rows = self._rows(
             """SELECT se.story_id, se.salience, e.slug, e.name, e.kind FROM story_entities se
-               JOIN entities e ON e.slug = se.entity_slug ORDER BY se.story_id, se.salience DESC, e.name"""
+               JOIN entities e ON e.slug = se.entity_slug JOIN stories s ON s.id = se.story_id
+               WHERE s.updated_at >= ? ORDER BY se.story_id, se.salience DESC, e.name""",
+            (since,),
         )
         for r in rows:
             found[r["story_id"]].append(StoryEntity(Entity(r["slug"], r["name"], r["kind"]), r["salience"]))
         return found
 
-    def story_profiles(self) -> list[StoryProfile]:
-        entities = self._entities_by_story()
+    def story_profiles(self, since: datetime | None = None) -> list[StoryProfile]:
+        stamp = encode_time(since) or ""
+        entities = self._entities_by_story(stamp)
         rows = self._rows(
             """SELECT p.*, s.topic, s.created_at, s.updated_at FROM story_profiles p
-               JOIN stories s ON s.id = p.story_id ORDER BY s.created_at, s.id"""
+               JOIN stories s ON s.id = p.story_id WHERE s.updated_at >= ? ORDER BY s.created_at, s.id""",
+            (stamp,),
         )
         return [
             StoryProfile(
