@@ -7,18 +7,23 @@ from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from newsdesk import Desk, open_desk
 from newsdesk.demo.check import event_of
 from newsdesk.demo.corpus import DemoArticle, load_corpus
+from newsdesk.linking.entities import PERSON, PLACE
 from newsdesk.linking.minilm import get_minilm
 from newsdesk.linking.profile import CHUNK_WORDS, WHOLE_CHUNKS, article_chunks, embed_wholes
+from newsdesk.linking.scoring import MEANING_FLOOR, Scorer, entity_weights
 from newsdesk.linking.topics import TOPICS, assign_topic, nearest_topic, story_topic
 from newsdesk.pipeline import assign_stories, link_stories, profile_stories, store_articles, write_stories
 from newsdesk.settings import Settings
+from newsdesk.store.base import StoryProfile
 from newsdesk.stories.dedupe import content_hash
-from newsdesk.types import Article
+from newsdesk.stories.terms import cosine, tfidf
+from newsdesk.types import Article, Entity, StoryEntity
 
 LABELS = {"follow-up", "background", "same people", "same place", "same organisation", "same topic", "related"}
 
@@ -201,3 +206,41 @@ def test_only_stories_in_the_window_are_linked(fresh_desk: Desk) -> None:
     assert link_stories(fresh_desk.store, fresh_desk.settings, None) == len(stories)  # 180 days: all of them
     election = next(s for s in stories if s.id not in inside and "Reyvik" in s.headline)
     assert fresh_desk.story(election.id).related  # linked now that the window holds it
+
+
+def test_scores_against_every_story_match_the_pair_definitions() -> None:
+    """Scorer's stacked rows (matrix products) give each pair's meaning, wording and Dice entity overlap."""
+    rng = np.random.default_rng(1)
+
+    def unit() -> np.ndarray:
+        v = rng.normal(size=8).astype(np.float32)
+        return v / np.linalg.norm(v)
+
+    reyvik, lisk, varna = (Entity(s, s.title(), k) for s, k in [("reyvik", PERSON), ("lisk", PERSON), ("varna", PLACE)])
+    profiles = [
+        StoryProfile(
+            "a", 1, unit(), unit(), {"vote": 2, "run": 1}, (StoryEntity(reyvik, 2.0), StoryEntity(varna, 1.0))
+        ),
+        StoryProfile("b", 1, unit(), unit(), {"vote": 1, "flood": 3}, (StoryEntity(reyvik, 1.0),)),
+        StoryProfile("c", 1, unit(), unit(), {"flood": 1}, (StoryEntity(lisk, 4.0), StoryEntity(varna, 4.0))),
+        StoryProfile("d", 1, unit(), unit(), {}, ()),
+    ]
+    df = {"vote": 2, "run": 1, "flood": 2}
+    scorer = Scorer(profiles, df, 4)
+    for i, story in enumerate(profiles):
+        for j, other in enumerate(profiles):
+            mine, theirs = entity_weights(story), entity_weights(other)
+            total = sum(mine.values()) + sum(theirs.values())
+            dice = 2 * sum(min(w, theirs[s]) for s, w in mine.items() if s in theirs) / total if total else 0.0
+            words = cosine(tfidf(story.terms, df, 4), tfidf(other.terms, df, 4))
+            cos = (
+                story.lead @ other.lead
+                + story.whole @ other.whole
+                + (story.lead @ other.whole + story.whole @ other.lead) / 2
+            ) / 3
+            meaning = min(max((cos - MEANING_FLOOR) / (1 - MEANING_FLOOR), 0), 1)
+            found = scorer.closeness(i, j)
+            assert found.entities == pytest.approx(dice) and found.wording == pytest.approx(words)
+            assert found.meaning == pytest.approx(meaning, abs=1e-6)
+            assert scorer.scores(i)[j] == pytest.approx(found.score)
+    assert scorer.closeness(0, 2).entities == pytest.approx(2 * 0.5 / (1.5 + 2.0))  # Varna: 0.5 of a's top, 1 of c's

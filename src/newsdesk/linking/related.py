@@ -3,14 +3,13 @@ two stories of one event; diverse (maximal marginal relevance); each labelled wi
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from newsdesk.linking.entities import ORGANISATION, PERSON, PLACE
 from newsdesk.linking.profile import StoryProfile
-from newsdesk.linking.scoring import Scorer, time_gap
+from newsdesk.linking.scoring import Scorer
 from newsdesk.types import RelatedStory
 
 TOPIC_BONUS = 0.05  # same section nudges a story up
@@ -32,13 +31,13 @@ class RelatedList:
 def relevance(scorer: Scorer, i: int, scores: np.ndarray) -> np.ndarray:
     """Score of every story as a related item of story i: closeness, then topic and recency."""
     story = scorer.profiles[i]
-    out = np.array(scores, dtype=float)
-    for j, other in enumerate(scorer.profiles):
-        gap = time_gap(story, other)
-        days = gap.total_seconds() / 86400 if gap is not None else 0.0
-        out[j] *= 0.7 + 0.3 * math.exp(-days / RECENCY_DAYS)
-        if story.topic and story.topic == other.topic:
-            out[j] += TOPIC_BONUS
+    started, updated = scorer.times()
+    # time_gap for every story at once: the time between the two spans (zero when they overlap); unknown = 0
+    gap = np.maximum(np.maximum(started, started[i]) - np.minimum(updated, updated[i]), 0.0)
+    days = np.nan_to_num(gap / 86400, nan=0.0)
+    out = np.asarray(scores, dtype=float) * (0.7 + 0.3 * np.exp(-days / RECENCY_DAYS))
+    if story.topic:
+        out += TOPIC_BONUS * (scorer.topics() == story.topic)
     return out
 
 
