@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from newsdesk.store.filters import story_filter_clauses
 from newsdesk.store.sqlite_publish import _WORD, RANK_WINDOW, query_terms
 from newsdesk.types import MATCH_END, MATCH_START, SearchHit, StoryFilter, StorySummary
 
@@ -36,24 +37,7 @@ def tsquery(text: str, *, any_word: bool = False) -> tuple[str, list[str]]:
 
 
 def _where(filters: StoryFilter, written: bool = True) -> tuple[list[str], list[Any]]:
-    clauses = ["s.headline <> ''"] if written else []
-    params: list[Any] = []
-    if filters.topic:
-        clauses.append("s.topic = %s")
-        params.append(filters.topic)
-    if filters.outlet:
-        clauses.append("EXISTS (SELECT 1 FROM articles a WHERE a.story_id = s.id AND a.outlet = %s)")
-        params.append(filters.outlet)
-    if filters.since is not None:
-        clauses.append("s.updated_at >= %s")
-        params.append(filters.since)
-    if filters.until is not None:
-        clauses.append("s.updated_at < %s")
-        params.append(filters.until)
-    if filters.story_ids is not None:
-        clauses.append("s.id = ANY(%s)")
-        params.append(list(filters.story_ids))
-    return clauses, params
+    return story_filter_clauses(filters, "%s", lambda t: t, lambda ids: ("s.id = ANY(%s)", [list(ids)]), written)
 
 
 class PostgreSQLPublishing:

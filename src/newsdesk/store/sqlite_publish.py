@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from newsdesk.store.codec import decode_time, encode_time
+from newsdesk.store.filters import story_filter_clauses
 from newsdesk.types import MATCH_END, MATCH_START, SearchHit, StoryFilter, StorySummary
 
 _SUMMARY_COLUMNS = (
@@ -36,25 +37,12 @@ def fts_query(text: str, *, any_word: bool = False) -> str:
     return (" OR " if any_word else " ").join(f'"{term}"' for term in query_terms(text))
 
 
+def _ids_in(ids: Sequence[str]) -> tuple[str, list[Any]]:
+    return (f"s.id IN ({','.join('?' * len(ids))})" if ids else "0"), list(ids)
+
+
 def _where(filters: StoryFilter, written: bool = True) -> tuple[list[str], list[Any]]:
-    clauses = ["s.headline != ''"] if written else []
-    params: list[Any] = []
-    if filters.topic:
-        clauses.append("s.topic = ?")
-        params.append(filters.topic)
-    if filters.outlet:
-        clauses.append("EXISTS (SELECT 1 FROM articles a WHERE a.story_id = s.id AND a.outlet = ?)")
-        params.append(filters.outlet)
-    if filters.since is not None:
-        clauses.append("s.updated_at >= ?")
-        params.append(encode_time(filters.since))
-    if filters.until is not None:
-        clauses.append("s.updated_at < ?")
-        params.append(encode_time(filters.until))
-    if filters.story_ids is not None:
-        clauses.append(f"s.id IN ({','.join('?' * len(filters.story_ids))})" if filters.story_ids else "0")
-        params.extend(filters.story_ids)
-    return clauses, params
+    return story_filter_clauses(filters, "?", encode_time, _ids_in, written)
 
 
 def _summary(row: sqlite3.Row) -> StorySummary:
