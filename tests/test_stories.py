@@ -253,3 +253,15 @@ def test_a_quiet_story_takes_a_clear_follow_up_but_not_another_event_of_its_name
     assert stories[1] == stories[0]  # the same day
     assert stories[2] != stories[0]  # the next day, sharing the port's name: another event
     assert stories[3] == stories[0]  # five quiet days later, the strike's end: the same event
+
+
+def test_a_story_told_in_different_words_is_judged_by_its_direction_not_its_spread() -> None:
+    big = _story("big", [1, 0] + [0] * 254, T0, size=4)
+    # two articles, one about the strike, one about the port: their summed unit vectors disagree
+    spread = _story("spread", [0.6, 0.8] + [0] * 254, T0 + timedelta(hours=5), size=2)
+    terms = {"big": {"strike": 1.0, "port": 1.0, "anselm": 3.5}, "spread": {"strike": 1.0, "port": 1.0}}
+    engine = _engine([big, spread], Counter({"strike": 5, "port": 5, "anselm": 5}), terms)
+    # its wording at unit length (strike, port) / 2**0.5 against big: about 0.31 with the meaning, over the
+    # merge threshold; its mean vector (strike, port) / 2 would have scored about 0.23, under it
+    merge = engine.merge_candidate("spread")
+    assert merge is not None and merge.kept.story_id == "big"
