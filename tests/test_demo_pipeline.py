@@ -8,7 +8,7 @@ import pytest
 
 from newsdesk import Desk
 from newsdesk.demo.check import check_demo, event_of
-from newsdesk.demo.corpus import load_corpus
+from newsdesk.demo.corpus import CORPUS_DIR, load_corpus
 from newsdesk.demo.server import DemoServer
 
 
@@ -48,6 +48,20 @@ def test_demo_events_become_stories(demo_desk: Desk) -> None:
     assert exact >= 20, check
     assert len(check.mixed) <= 1, check
     assert 23 <= check.stories <= 30
+
+
+def test_each_demo_event_is_exactly_one_story(demo_desk: Desk) -> None:
+    # a strike that ends five days after it began and a launch whose arrival in orbit comes a week later are
+    # one story each; events that share people (e02, e03, e24) stay apart
+    stories = demo_desk.store.list_stories(limit=1000)
+    events = {s.id: {event_of(a.url) for a in demo_desk.store.articles_of_story(s.id)} for s in stories}
+    assert all(len(e) == 1 for e in events.values()), events
+    assert sorted(e for one in events.values() for e in one) == sorted(
+        p.name for p in CORPUS_DIR.iterdir() if p.is_dir()
+    )
+    assert len(stories) == 25
+    check = check_demo(demo_desk.store)
+    assert (check.stories, check.split, check.mixed) == (25, {}, {})
 
 
 def test_multi_outlet_event_keeps_all_its_outlets(demo_desk: Desk) -> None:

@@ -13,9 +13,9 @@ import pytest
 from newsdesk import Desk, open_desk
 from newsdesk.demo.check import event_of
 from newsdesk.demo.corpus import DemoArticle, load_corpus
-from newsdesk.linking.entities import PERSON, PLACE
+from newsdesk.linking.entities import PERSON, PLACE, surnames
 from newsdesk.linking.minilm import get_minilm
-from newsdesk.linking.profile import CHUNK_WORDS, WHOLE_CHUNKS, article_chunks, embed_wholes
+from newsdesk.linking.profile import CHUNK_WORDS, WHOLE_CHUNKS, article_chunks, build_profiles, embed_wholes
 from newsdesk.linking.scoring import MEANING_FLOOR, Scorer, entity_weights
 from newsdesk.linking.topics import TOPICS, assign_topic, nearest_topic, story_topic
 from newsdesk.pipeline import assign_stories, link_stories, profile_stories, store_articles, write_stories
@@ -116,10 +116,25 @@ def test_related_lists_hold_neither_the_story_nor_two_of_one_event(demo_desk: De
 
 
 def test_split_events_are_flagged_for_the_story_engine(demo_desk: Desk) -> None:
-    pairs = demo_desk.store.same_event_pairs()
-    assert pairs
-    for a, b in pairs:
+    for a, b in demo_desk.store.same_event_pairs():  # the engine keeps every demo event in one story
         assert events_of(demo_desk, a) & events_of(demo_desk, b)
+    # an event split by hand in two (the strike's start, and its end five days later) is flagged, and no other
+    store = demo_desk.store
+    strike = next(
+        s.id for s in store.list_stories(limit=1000) if events_of(demo_desk, s.id) == {"e05-port-anselm-strike"}
+    )
+    articles = store.articles_of_story(strike)
+    halves = {
+        "start": [a for a in articles if a.published.day < 20],
+        "end": [a for a in articles if a.published.day >= 20],
+    }
+    assert all(halves.values())
+    others = [p for p in store.story_profiles() if p.story_id != strike]
+    profiles = [*others, *build_profiles(halves, get_minilm(), surnames(store.list_entities()))]
+    scorer = Scorer(profiles, *store.document_frequencies({t for p in profiles for t in p.terms}))
+    start = scorer.index["start"]
+    found = [p.story_id for j, p in enumerate(profiles) if j != start and scorer.same_event(start, j)]
+    assert found == ["end"]
 
 
 def test_labels_say_why(demo_desk: Desk) -> None:

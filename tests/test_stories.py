@@ -173,7 +173,7 @@ def test_time_and_headlines_change_what_it_takes_to_join() -> None:
     fresh = ArticleEvidence("a", np.array([1.0, 0.0]), {}, T0 + timedelta(hours=12))
     stale = replace(fresh, published=T0 + timedelta(days=3))
     assert staleness(fresh, story, PARAMS) == pytest.approx(0.05)
-    assert staleness(stale, story, PARAMS) == pytest.approx(0.3)
+    assert staleness(stale, story, PARAMS) == pytest.approx(0.2)  # capped (max_decay)
     assert threshold(fresh, PARAMS) == PARAMS.threshold
     assert threshold(replace(fresh, short=True), PARAMS) == PARAMS.headline_threshold
     assert keywords({"port": 0.5, "strike": 0.7, "the": 0.1}, count=2) == ["strike", "port"]
@@ -204,3 +204,64 @@ def test_a_story_of_two_events_splits_and_keeps_its_id() -> None:
     assert "mixed" in engine.index and split.new.story_id in engine.index
     one_event = [members[0], members[2], replace(members[0], article_id="a4"), replace(members[2], article_id="a5")]
     assert engine.split_candidate("mixed", one_event) is None
+
+
+def test_time_decay_is_steep_at_first_then_capped_within_the_window() -> None:
+    story = _story("s", [1, 0], T0)
+    at = [ArticleEvidence("a", np.array([1.0, 0.0]), {}, T0 + timedelta(days=d)) for d in (0.5, 1, 1.5, 2, 5, 6.9)]
+    assert [round(staleness(a, story, PARAMS), 6) for a in at] == [0.05, 0.1, 0.15, 0.2, 0.2, 0.2]
+    before = replace(at[0], published=T0 - timedelta(days=4))  # an article older than the story's newest one
+    assert staleness(before, story, PARAMS) == pytest.approx(0.2)
+    assert staleness(at[-1], story, replace(PARAMS, max_decay=1.0)) == pytest.approx(0.69)  # linear without a cap
+
+
+STRIKE = [  # (title, body, hours after the first article)
+    (
+        "Dockworkers strike at Port Anselm over pay",
+        "About 4,000 dockworkers at Port Anselm walked out over pay, "
+        "halting container ships; the union wants a 9% raise and the port authority offers 4%.",
+        0,
+    ),
+    (
+        "Port Anselm strike strands ships",
+        "The dockworkers' strike at Port Anselm has stranded more than 60 "
+        "container ships; the union and the port authority will meet a mediator.",
+        5,
+    ),
+    (
+        "Port Anselm United sack their coach",
+        "Port Anselm United sacked their coach after the cup final defeat; "
+        "the club's board will name a successor before the league resumes.",
+        30,
+    ),
+    (
+        "Port Anselm strike ends with pay deal",
+        "Dockworkers at Port Anselm accepted a 6% pay deal and ended the "
+        "strike; the first container ships were unloaded on Friday as the union and port authority signed.",
+        5 * 24,
+    ),
+]
+
+
+def test_a_quiet_story_takes_a_clear_follow_up_but_not_another_event_of_its_names() -> None:
+    vectors, terms, df = _evidence([(t, b) for t, b, _ in STRIKE])
+    engine = _engine([], df, {})
+    stories = []
+    for n, (_, _, hours) in enumerate(STRIKE):
+        decision = engine.assign(ArticleEvidence(f"a{n}", vectors[n], terms[n], T0 + timedelta(hours=hours)))
+        stories.append(decision.story.story_id)
+    assert stories[1] == stories[0]  # the same day
+    assert stories[2] != stories[0]  # the next day, sharing the port's name: another event
+    assert stories[3] == stories[0]  # five quiet days later, the strike's end: the same event
+
+
+def test_a_story_told_in_different_words_is_judged_by_its_direction_not_its_spread() -> None:
+    big = _story("big", [1, 0] + [0] * 254, T0, size=4)
+    # two articles, one about the strike, one about the port: their summed unit vectors disagree
+    spread = _story("spread", [0.6, 0.8] + [0] * 254, T0 + timedelta(hours=5), size=2)
+    terms = {"big": {"strike": 1.0, "port": 1.0, "anselm": 3.5}, "spread": {"strike": 1.0, "port": 1.0}}
+    engine = _engine([big, spread], Counter({"strike": 5, "port": 5, "anselm": 5}), terms)
+    # its wording at unit length (strike, port) / 2**0.5 against big: about 0.31 with the meaning, over the
+    # merge threshold; its mean vector (strike, port) / 2 would have scored about 0.23, under it
+    merge = engine.merge_candidate("spread")
+    assert merge is not None and merge.kept.story_id == "big"

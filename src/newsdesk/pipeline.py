@@ -103,6 +103,7 @@ def cluster_params(settings: Settings, embedder: Embedder) -> ClusterParams:
         headline_threshold=settings.cluster_headline_threshold,
         section_penalty=settings.cluster_section_penalty,
         daily_decay=settings.cluster_daily_decay,
+        max_decay=settings.cluster_max_decay,
         lexical_weight=settings.cluster_lexical_weight,
         merge_threshold=settings.cluster_merge_threshold,
         split_threshold=settings.cluster_split_threshold,

@@ -58,6 +58,7 @@ class Settings:
     cluster_merge_threshold: float = 0.25  # min similarity of two grown stories to merge them into one
     cluster_split_threshold: float = 0.15  # a story whose two most different groups agree less is split in two
     cluster_daily_decay: float = 0.1  # similarity taken off per day since the story's newest article
+    cluster_max_decay: float = 0.2  # but no more than this in all (clear evidence joins a story quiet for days)
     cluster_window_hours: float = 168.0  # a story accepts articles this long after its last one
     # writing
     standfirst_min_words: int = 60  # standfirst lower bound

@@ -2,7 +2,8 @@
 
 Closeness mixes meaning (embedding cosine to the story's mean embedding, read as standard deviations above
 the window's usual cosine) with wording (TF-IDF with document frequencies that grow with the stream,
-between centroid cosine and average link), less a decay for the days the story has been quiet. A headline
+between centroid cosine and average link), less a decay for the days the story has been quiet (steep over the
+first days, then capped: a story quiet for two days or six asks for the same clear evidence). A headline
 alone shares few words with a grown story, so articles without body text have their own threshold and
 lean more on meaning; a story whose articles the outlets filed under other sections can be made to show
 more evidence (off by default).
@@ -34,11 +35,12 @@ class ClusterParams:
     threshold: float  # min combined similarity for a full article to join a story
     lexical_weight: float  # share of TF-IDF cosine in the combined similarity (rest: embedding cosine)
     window: timedelta  # a story accepts articles this close in time to its newest one
-    merge_threshold: float = 0.25  # min similarity of two stories (mean articles) to merge them
+    merge_threshold: float = 0.25  # min similarity of a story (its unit wording) to another to merge them
     split_threshold: float = 0.15  # a story's two most different groups of articles are two stories below this
     headline_threshold: float = 0.2  # min combined similarity for an article without body text
     headline_lexical_weight: float = 0.7  # share of TF-IDF for it: a headline's embedding says as much as its words
     daily_decay: float = 0.1  # taken off per day between the article and the story's newest article
+    max_decay: float = 0.2  # ... but never more than this, so clear evidence still joins a quiet story in the window
     section_penalty: float = 0.0  # taken off when the story's articles were filed under another section
     meaning_scale: float = 10.0  # standard deviations above the usual cosine that count as full agreement
     unrelated_cosine: float = 0.5  # the embedder's usual cosine of unrelated news, until the window shows its own
@@ -101,9 +103,13 @@ def section_conflict(section: str, sections: Mapping[str, int]) -> bool:
 
 
 def staleness(article: ArticleEvidence, story: StoryCandidate, params: ClusterParams) -> float:
-    """What time takes off the similarity: the longer a story has been quiet, the less it is the same event."""
+    """What time takes off the similarity: the longer a story has been quiet, the more evidence it takes to
+    join it, up to a ceiling. Another event sharing the story's people or places comes soon after it, and its
+    wording overlaps the story's only in part: the first days' steep decay keeps it apart. A follow-up of the
+    event itself (a strike's end, a probe's arrival) can come any day of the window, and says the event's own
+    names and words again: past the ceiling, that evidence decides, not the exact number of quiet days."""
     days = abs((article.published - story.updated_at).total_seconds()) / 86400
-    return params.daily_decay * days
+    return min(params.max_decay, params.daily_decay * days)
 
 
 def threshold(article: ArticleEvidence, params: ClusterParams) -> float:

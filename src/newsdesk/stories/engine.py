@@ -6,6 +6,7 @@ keyword index) through loaders, and returns its decisions; it never touches stor
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -251,8 +252,11 @@ class StoryEngine:
         query = self._as_query(story_id)
         story = self._story(story_id)
         heaviest = sorted(story.terms, key=lambda t: -story.terms[t])[: self.params.terms_kept]
-        mean = {t: story.terms[t] / story.size for t in heaviest}
-        score, other = self._best(query, mean, exclude=story_id)
+        # the story's direction in wording, at unit length like an arriving article's: how much the other
+        # story's articles agree counts (wording's tightness), this one's own spread does not count twice
+        norm = math.sqrt(sum(story.terms[t] ** 2 for t in heaviest)) or 1.0
+        direction = {t: story.terms[t] / norm for t in heaviest}
+        score, other = self._best(query, direction, exclude=story_id)
         if other is None or score < self.params.merge_threshold:
             return None
         kept, gone = survivor(other, story)
