@@ -15,7 +15,7 @@ from newsdesk.store.base import NewArticle, StoryCandidate
 from newsdesk.stories.embed import get_embedder
 from newsdesk.types import Article
 from newsdesk.writing.select import Budget, score_sentences, select_sentences
-from newsdesk.writing.sentences import is_dangling, source_sentences, split_sentences
+from newsdesk.writing.sentences import is_boilerplate, is_dangling, source_sentences, split_sentences
 from newsdesk.writing.writer import all_sentences, write_extractive
 
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
@@ -69,6 +69,24 @@ def test_boilerplate_bylines_and_credits_never_reach_the_writing() -> None:
     writing = write_extractive([FIRST, SECOND], EMBEDDER)
     published = " ".join(s.text for s in all_sentences(writing))
     assert "Jane Doe" not in published and "Read more" not in published and "Photo:" not in published
+
+
+@pytest.mark.parametrize(
+    ("sentence", "dropped"),
+    [
+        ("By Jane Doe and Piet Varga", True),
+        ("Credit: Kestrian Roads Agency", True),
+        ("Credit Doug Mills/The Belkirk Times", True),
+        ("Subscribe to our newsletter for the latest updates.", True),
+        ("By contrast, the western span needed no repairs at all.", False),
+        ("By analysing the scans, engineers found the cracks in the bearing.", False),
+        ("Credit card payments at the toll booth resume on Monday.", False),
+        ("The agency has more than two million subscribers to its traffic alerts.", False),
+        ("The design of the span is not copyrightable, the court ruled.", False),
+    ],
+)
+def test_bylines_and_credits_are_told_from_sentences_that_open_alike(sentence: str, dropped: bool) -> None:
+    assert is_boilerplate(sentence) is dropped
 
 
 def test_a_quote_keeps_its_words_and_names_its_speaker() -> None:

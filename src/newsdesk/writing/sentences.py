@@ -14,12 +14,14 @@ from newsdesk.types import Article
 # "ORSK (Harbor Wire) — " style datelines open wire copy; they are not part of the sentence's meaning.
 _DATELINE = re.compile(r"^[A-Z][A-Z .'\-]{1,40}(?:,\s*[A-Za-z .]+)?\s*\([^)]{2,40}\)\s*[—–-]+\s*")
 _BOILERPLATE = re.compile(
-    r"(read more|click here|scroll down|subscribe|sign up|all rights reserved|copyright|©|photo:|image:|"
+    r"(read more|click here|scroll down|\bsubscribe\b|sign up|all rights reserved|\bcopyright\b|©|photo:|image:|"
     r"follow us|share this|related:|advertisement|newsletter|more to follow|developing story|getty images|"
     r"contributed to this report|reporting by|editing by|for the latest|https?://|www\.|@\w{2,}|"
     r"we will update|update this (story|article)|this story (is|has been) updated)",
     re.IGNORECASE,
 )
+# "By Jane Doe", "Credit: Reuters", "Credit Doug Mills/The New York Times" - not "By contrast" or "Credit card".
+_BYLINE = re.compile(r"(?i:by|credits?)\b:?\s+[A-Z]")
 # A sentence ends in . ! ? (maybe inside a closing quote or bracket); headlines and captions do not.
 _FINISHED = re.compile(r"[.!?…][\"'’”)\]]*$")
 # Sentences opening with these words lean on something said before them.
@@ -81,7 +83,7 @@ def split_sentences(text: str) -> list[str]:
 
 def is_boilerplate(sentence: str) -> bool:
     """True for bylines, credits, calls to action and other non-news lines."""
-    return bool(_BOILERPLATE.search(sentence)) or sentence.lower().startswith(("by ", "credit"))
+    return bool(_BOILERPLATE.search(sentence) or _BYLINE.match(sentence))
 
 
 def first_word(sentence: str) -> str:
