@@ -17,13 +17,16 @@ _BOILERPLATE = re.compile(
     r"(read more|click here|scroll down|\bsubscribe\b|sign up|all rights reserved|\bcopyright\b|©|photo:|image:|"
     r"follow us|share this|related:|advertisement|newsletter|more to follow|developing story|getty images|"
     r"contributed to this report|reporting by|editing by|for the latest|https?://|www\.|@\w{2,}|"
-    r"we will update|update this (story|article)|this story (is|has been) updated)",
+    r"we will update|update this (story|article)|this story (is|has been) updated|"
+    r"(first|originally) (appeared|published) in|in the comments|join the conversation|our gallery)",
     re.IGNORECASE,
 )
 # "By Jane Doe", "Credit: Reuters", "Credit Doug Mills/The New York Times" - not "By contrast" or "Credit card".
 _BYLINE = re.compile(r"(?i:by|credits?)\b:?\s+[A-Z]")
 # A sentence ends in . ! ? (maybe inside a closing quote or bracket); headlines and captions do not.
 _FINISHED = re.compile(r"[.!?…][\"'’”)\]]*$")
+# A question asks the reader ("So who is in the right?"); a summary says what happened.
+_QUESTION = re.compile(r"\?[\"'’”)\]]*$")
 # Sentences opening with these words lean on something said before them.
 DANGLING_OPENERS = frozenset(
     "he she they it his her their its this these those that but and also however meanwhile "
@@ -64,6 +67,8 @@ class SourceSentence:
 
 # sentencex ends a sentence after a title such as "Ms." before a name; such pieces are joined back.
 _TITLE_END = re.compile(r"\b(Mr|Ms|Mrs|Dr|Prof|Gen|Sen|Rep|Gov|Lt|Col|Capt|Sgt|St|Rev|Hon)\.$")
+# ...and after an abbreviation before a number ("the Aug. 23-Sept. | 5 issue", "No. | 10 Downing Street").
+_NUMBER_ABBREVIATION_END = re.compile(r"\b(Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|No|Nos|Vol|pp?)\.$")
 
 
 def split_sentences(text: str) -> list[str]:
@@ -73,7 +78,9 @@ def split_sentences(text: str) -> list[str]:
         paragraph = " ".join(paragraph.split())
         pieces: list[str] = []
         for piece in (s.strip() for s in sentencex.segment("en", paragraph) if s.strip()):
-            if pieces and _TITLE_END.search(pieces[-1]):
+            if pieces and (
+                _TITLE_END.search(pieces[-1]) or (piece[0].isdigit() and _NUMBER_ABBREVIATION_END.search(pieces[-1]))
+            ):
                 pieces[-1] = f"{pieces[-1]} {piece}"
             else:
                 pieces.append(piece)
@@ -149,6 +156,8 @@ def source_sentences(articles: Sequence[Article], min_words: int = 6, max_words:
             text = _DATELINE.sub("", sentence).strip() if position == 0 else sentence
             words = len(text.split())
             if not min_words <= words <= max_words or is_boilerplate(text) or not _FINISHED.search(text):
+                continue
+            if _QUESTION.search(text):
                 continue
             if not _balanced_quotes(text):
                 continue
