@@ -106,6 +106,13 @@ def test_a_quote_whose_speaker_is_unclear_is_left_out() -> None:
         '"Nobody should cross it before the spring inspection," he said.',
     )
     assert not any("Nobody should cross" in s.text for s in source_sentences([two_speakers]))
+    to_a_listener = article(  # who was told is not who speaks
+        10,
+        "Harbor Wire",
+        "The engineer told Belkirk Radio on Friday that the span was safe. "
+        '"Nobody should cross it before the spring inspection," he said.',
+    )
+    assert not any("Nobody should cross" in s.text for s in source_sentences([to_a_listener]))
 
 
 def test_no_sentence_leans_on_one_that_is_not_just_before_it() -> None:

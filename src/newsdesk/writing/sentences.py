@@ -33,6 +33,8 @@ DANGLING_OPENERS = frozenset(
     "there such both then so yet still instead him them".split()
 )
 _SPEECH = r"(?:said|says|added|told|wrote|explained|insisted|warned|noted|asked|argued|stressed|replied)"
+# After the verb the name is the speaker's ("said Dev Rao"), except after "told"/"asked": that is the listener.
+_SPEECH_BEFORE_SPEAKER = r"(?:said|says|added|wrote|explained|insisted|warned|noted|argued|stressed|replied)"
 # '"...," he said.' or 'She said: "..."' - a quote whose speaker is only a pronoun.
 _PRONOUN_QUOTE = re.compile(
     rf"(?P<after>[\"”’']\s*,?\s*(?P<p1>he|she)\s+{_SPEECH}\b)|(?P<before>^(?P<p2>He|She)\s+{_SPEECH}\b)",
@@ -41,7 +43,7 @@ _NAME = r"(?:[A-Z][a-z'’\-]+(?:\s+[A-Z][a-z'’\-]+){1,3})"
 _TITLE = r"(?:Mr|Mrs|Ms|Dr|Prof|Sir)\.?\s+[A-Z][a-z'’\-]+"
 # "Dev Rao said", "said Dev Rao", "according to Dev Rao": a named speaker in an earlier sentence.
 _NAMED_SPEAKER = re.compile(
-    rf"(?P<a>{_TITLE}|{_NAME})(?:,[^,]{{1,60}},)?\s+{_SPEECH}\b|\b{_SPEECH}\s+(?P<b>{_TITLE}|{_NAME})"
+    rf"(?P<a>{_TITLE}|{_NAME})(?:,[^,]{{1,60}},)?\s+{_SPEECH}\b|\b{_SPEECH_BEFORE_SPEAKER}\s+(?P<b>{_TITLE}|{_NAME})"
     rf"|according to (?P<c>{_TITLE}|{_NAME})"
 )
 FORWARD_CUES = re.compile(
