@@ -14,20 +14,27 @@ from newsdesk.types import Article
 # "ORSK (Harbor Wire) — " style datelines open wire copy; they are not part of the sentence's meaning.
 _DATELINE = re.compile(r"^[A-Z][A-Z .'\-]{1,40}(?:,\s*[A-Za-z .]+)?\s*\([^)]{2,40}\)\s*[—–-]+\s*")
 _BOILERPLATE = re.compile(
-    r"(read more|click here|scroll down|subscribe|sign up|all rights reserved|copyright|©|photo:|image:|"
+    r"(read more|click here|scroll down|\bsubscribe\b|sign up|all rights reserved|\bcopyright\b|©|photo:|image:|"
     r"follow us|share this|related:|advertisement|newsletter|more to follow|developing story|getty images|"
     r"contributed to this report|reporting by|editing by|for the latest|https?://|www\.|@\w{2,}|"
-    r"we will update|update this (story|article)|this story (is|has been) updated)",
+    r"we will update|update this (story|article)|this story (is|has been) updated|"
+    r"(first|originally) (appeared|published) in|in the comments|join the conversation|our gallery)",
     re.IGNORECASE,
 )
+# "By Jane Doe", "Credit: Reuters", "Credit Doug Mills/The New York Times" - not "By contrast" or "Credit card".
+_BYLINE = re.compile(r"(?i:by|credits?)\b:?\s+[A-Z]")
 # A sentence ends in . ! ? (maybe inside a closing quote or bracket); headlines and captions do not.
 _FINISHED = re.compile(r"[.!?…][\"'’”)\]]*$")
+# A question asks the reader ("So who is in the right?"); a summary says what happened.
+_QUESTION = re.compile(r"\?[\"'’”)\]]*$")
 # Sentences opening with these words lean on something said before them.
 DANGLING_OPENERS = frozenset(
     "he she they it his her their its this these those that but and also however meanwhile "
     "there such both then so yet still instead him them".split()
 )
 _SPEECH = r"(?:said|says|added|told|wrote|explained|insisted|warned|noted|asked|argued|stressed|replied)"
+# After the verb the name is the speaker's ("said Dev Rao"), except after "told"/"asked": that is the listener.
+_SPEECH_BEFORE_SPEAKER = r"(?:said|says|added|wrote|explained|insisted|warned|noted|argued|stressed|replied)"
 # '"...," he said.' or 'She said: "..."' - a quote whose speaker is only a pronoun.
 _PRONOUN_QUOTE = re.compile(
     rf"(?P<after>[\"”’']\s*,?\s*(?P<p1>he|she)\s+{_SPEECH}\b)|(?P<before>^(?P<p2>He|She)\s+{_SPEECH}\b)",
@@ -36,7 +43,7 @@ _NAME = r"(?:[A-Z][a-z'’\-]+(?:\s+[A-Z][a-z'’\-]+){1,3})"
 _TITLE = r"(?:Mr|Mrs|Ms|Dr|Prof|Sir)\.?\s+[A-Z][a-z'’\-]+"
 # "Dev Rao said", "said Dev Rao", "according to Dev Rao": a named speaker in an earlier sentence.
 _NAMED_SPEAKER = re.compile(
-    rf"(?P<a>{_TITLE}|{_NAME})(?:,[^,]{{1,60}},)?\s+{_SPEECH}\b|\b{_SPEECH}\s+(?P<b>{_TITLE}|{_NAME})"
+    rf"(?P<a>{_TITLE}|{_NAME})(?:,[^,]{{1,60}},)?\s+{_SPEECH}\b|\b{_SPEECH_BEFORE_SPEAKER}\s+(?P<b>{_TITLE}|{_NAME})"
     rf"|according to (?P<c>{_TITLE}|{_NAME})"
 )
 FORWARD_CUES = re.compile(
@@ -62,6 +69,8 @@ class SourceSentence:
 
 # sentencex ends a sentence after a title such as "Ms." before a name; such pieces are joined back.
 _TITLE_END = re.compile(r"\b(Mr|Ms|Mrs|Dr|Prof|Gen|Sen|Rep|Gov|Lt|Col|Capt|Sgt|St|Rev|Hon)\.$")
+# ...and after an abbreviation before a number ("the Aug. 23-Sept. | 5 issue", "No. | 10 Downing Street").
+_NUMBER_ABBREVIATION_END = re.compile(r"\b(Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|No|Nos|Vol|pp?)\.$")
 
 
 def split_sentences(text: str) -> list[str]:
@@ -71,7 +80,9 @@ def split_sentences(text: str) -> list[str]:
         paragraph = " ".join(paragraph.split())
         pieces: list[str] = []
         for piece in (s.strip() for s in sentencex.segment("en", paragraph) if s.strip()):
-            if pieces and _TITLE_END.search(pieces[-1]):
+            if pieces and (
+                _TITLE_END.search(pieces[-1]) or (piece[0].isdigit() and _NUMBER_ABBREVIATION_END.search(pieces[-1]))
+            ):
                 pieces[-1] = f"{pieces[-1]} {piece}"
             else:
                 pieces.append(piece)
@@ -81,7 +92,7 @@ def split_sentences(text: str) -> list[str]:
 
 def is_boilerplate(sentence: str) -> bool:
     """True for bylines, credits, calls to action and other non-news lines."""
-    return bool(_BOILERPLATE.search(sentence)) or sentence.lower().startswith(("by ", "credit"))
+    return bool(_BOILERPLATE.search(sentence) or _BYLINE.match(sentence))
 
 
 def first_word(sentence: str) -> str:
@@ -147,6 +158,8 @@ def source_sentences(articles: Sequence[Article], min_words: int = 6, max_words:
             text = _DATELINE.sub("", sentence).strip() if position == 0 else sentence
             words = len(text.split())
             if not min_words <= words <= max_words or is_boilerplate(text) or not _FINISHED.search(text):
+                continue
+            if _QUESTION.search(text):
                 continue
             if not _balanced_quotes(text):
                 continue
