@@ -55,7 +55,7 @@ class Settings:
     cluster_headline_threshold: float = 0.2  # the same for an article with no body text, only a headline
     cluster_section_penalty: float = 0.0  # taken off the similarity when the story was filed under other sections
     cluster_lexical_weight: float = 0.85  # share of wording (TF-IDF) vs meaning (embedding) in that similarity
-    cluster_merge_threshold: float = 0.25  # min similarity of two grown stories to merge them into one
+    cluster_merge_threshold: float = 0.28  # min similarity of two grown stories to merge them into one
     cluster_split_threshold: float = 0.15  # a story whose two most different groups agree less is split in two
     cluster_daily_decay: float = 0.1  # similarity taken off per day since the story's newest article
     cluster_max_decay: float = 0.2  # but no more than this in all (clear evidence joins a story quiet for days)

@@ -35,7 +35,7 @@ class ClusterParams:
     threshold: float  # min combined similarity for a full article to join a story
     lexical_weight: float  # share of TF-IDF cosine in the combined similarity (rest: embedding cosine)
     window: timedelta  # a story accepts articles this close in time to its newest one
-    merge_threshold: float = 0.25  # min similarity of a story (its unit wording) to another to merge them
+    merge_threshold: float = 0.28  # min similarity of a story (its unit wording) to another to merge them
     split_threshold: float = 0.15  # a story's two most different groups of articles are two stories below this
     headline_threshold: float = 0.2  # min combined similarity for an article without body text
     headline_lexical_weight: float = 0.7  # share of TF-IDF for it: a headline's embedding says as much as its words
