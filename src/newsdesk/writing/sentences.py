@@ -23,18 +23,18 @@ _BOILERPLATE = re.compile(
 )
 # "By Jane Doe", "Credit: Reuters", "Credit Doug Mills/The New York Times" - not "By contrast" or "Credit card".
 _BYLINE = re.compile(r"(?i:by|credits?)\b:?\s+[A-Z]")
-# A sentence ends in . ! ? (maybe inside a closing quote or bracket); headlines and captions do not.
-_FINISHED = re.compile(r"[.!?…][\"'’”)\]]*$")
-# A question asks the reader ("So who is in the right?"); a summary says what happened.
-_QUESTION = re.compile(r"\?[\"'’”)\]]*$")
+# A statement ends in . ! … (maybe inside a closing quote or bracket); headlines and captions have no final
+# stop, and a question asks the reader ("So who is in the right?") where a summary says what happened.
+_STATEMENT_END = re.compile(r"[.!…][\"'’”)\]]*$")
 # Sentences opening with these words lean on something said before them.
 DANGLING_OPENERS = frozenset(
     "he she they it his her their its this these those that but and also however meanwhile "
     "there such both then so yet still instead him them".split()
 )
-_SPEECH = r"(?:said|says|added|told|wrote|explained|insisted|warned|noted|asked|argued|stressed|replied)"
-# After the verb the name is the speaker's ("said Dev Rao"), except after "told"/"asked": that is the listener.
-_SPEECH_BEFORE_SPEAKER = r"(?:said|says|added|wrote|explained|insisted|warned|noted|argued|stressed|replied)"
+# After these verbs a name is the speaker's ("said Dev Rao"); after "told"/"asked" it is the listener's.
+_SPEAKER_VERBS = "said|says|added|wrote|explained|insisted|warned|noted|argued|stressed|replied"
+_SPEECH_BEFORE_SPEAKER = rf"(?:{_SPEAKER_VERBS})"
+_SPEECH = rf"(?:{_SPEAKER_VERBS}|told|asked)"
 # '"...," he said.' or 'She said: "..."' - a quote whose speaker is only a pronoun.
 _PRONOUN_QUOTE = re.compile(
     rf"(?P<after>[\"”’']\s*,?\s*(?P<p1>he|she)\s+{_SPEECH}\b)|(?P<before>^(?P<p2>He|She)\s+{_SPEECH}\b)",
@@ -73,6 +73,11 @@ _TITLE_END = re.compile(r"\b(Mr|Ms|Mrs|Dr|Prof|Gen|Sen|Rep|Gov|Lt|Col|Capt|Sgt|S
 _NUMBER_ABBREVIATION_END = re.compile(r"\b(Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|No|Nos|Vol|pp?)\.$")
 
 
+def _cut_too_soon(before: str, after: str) -> bool:
+    """True when sentencex ended a sentence at a title before a name or an abbreviation before a number."""
+    return bool(_TITLE_END.search(before) or (after[0].isdigit() and _NUMBER_ABBREVIATION_END.search(before)))
+
+
 def split_sentences(text: str) -> list[str]:
     """Sentences of a text, paragraph by paragraph (sentencex rules: fast, keeps quotes whole, no NLTK data)."""
     found: list[str] = []
@@ -80,9 +85,7 @@ def split_sentences(text: str) -> list[str]:
         paragraph = " ".join(paragraph.split())
         pieces: list[str] = []
         for piece in (s.strip() for s in sentencex.segment("en", paragraph) if s.strip()):
-            if pieces and (
-                _TITLE_END.search(pieces[-1]) or (piece[0].isdigit() and _NUMBER_ABBREVIATION_END.search(pieces[-1]))
-            ):
+            if pieces and _cut_too_soon(pieces[-1], piece):
                 pieces[-1] = f"{pieces[-1]} {piece}"
             else:
                 pieces.append(piece)
@@ -157,9 +160,7 @@ def source_sentences(articles: Sequence[Article], min_words: int = 6, max_words:
         for position, sentence in enumerate(raw):
             text = _DATELINE.sub("", sentence).strip() if position == 0 else sentence
             words = len(text.split())
-            if not min_words <= words <= max_words or is_boilerplate(text) or not _FINISHED.search(text):
-                continue
-            if _QUESTION.search(text):
+            if not min_words <= words <= max_words or is_boilerplate(text) or not _STATEMENT_END.search(text):
                 continue
             if not _balanced_quotes(text):
                 continue
