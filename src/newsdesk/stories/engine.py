@@ -6,7 +6,6 @@ keyword index) through loaders, and returns its decisions; it never touches stor
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -32,7 +31,7 @@ from newsdesk.stories.cluster import (
 from newsdesk.stories.embed import normalise_rows
 from newsdesk.stories.index import StoryIndex
 from newsdesk.stories.split import halves, wording_matrix
-from newsdesk.stories.terms import keywords, tfidf
+from newsdesk.stories.terms import keywords, tfidf, unit_length
 
 FrequencyLoader = Callable[[Iterable[str]], tuple[dict[str, int], int]]
 TermsLoader = Callable[[Sequence[str]], dict[str, dict[str, float]]]
@@ -254,8 +253,7 @@ class StoryEngine:
         heaviest = sorted(story.terms, key=lambda t: -story.terms[t])[: self.params.terms_kept]
         # the story's direction in wording, at unit length like an arriving article's: how much the other
         # story's articles agree counts (wording's tightness), this one's own spread does not count twice
-        norm = math.sqrt(sum(story.terms[t] ** 2 for t in heaviest)) or 1.0
-        direction = {t: story.terms[t] / norm for t in heaviest}
+        direction = unit_length({t: story.terms[t] for t in heaviest})
         score, other = self._best(query, direction, exclude=story_id)
         if other is None or score < self.params.merge_threshold:
             return None

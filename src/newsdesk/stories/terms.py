@@ -39,6 +39,11 @@ def tfidf(counts: Mapping[str, float], df: Mapping[str, int], n_docs: int, keep:
     }
     if keep and len(weights) > keep:
         weights = {t: weights[t] for t in sorted(weights, key=lambda t: (-weights[t], t))[:keep]}
+    return unit_length(weights)
+
+
+def unit_length(weights: Mapping[str, float]) -> dict[str, float]:
+    """Sparse weights scaled to unit length (all zero stays all zero)."""
     norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
     return {t: w / norm for t, w in weights.items()}
 
