@@ -115,10 +115,10 @@ def main() -> int:
     started = time.perf_counter()
     docs = list(read_jsonl(args.data, ("id", "event_id")))
     gold = [str(d["event_id"]) for d in docs]
-    names, gold_index = np.unique(gold, return_inverse=True)
+    gold_stories, gold_index = np.unique(gold, return_inverse=True)
     rows = views(docs)
-    report: dict[str, Any] = {"docs": len(docs), "gold_clusters": len(names), "views": {}}
-    per_view = {name: centroid_scores(matrix, gold_index, len(names)) for name, matrix in rows.items()}
+    report: dict[str, Any] = {"docs": len(docs), "gold_clusters": len(gold_stories), "views": {}}
+    per_view = {name: centroid_scores(matrix, gold_index, len(gold_stories)) for name, matrix in rows.items()}
     per_view["mix"] = MIX * per_view["tfidf"] + (1 - MIX) * per_view["minilm"]
     for name, scores in per_view.items():
         labels = scores.argmax(axis=1)
