@@ -85,10 +85,47 @@ def test_boilerplate_bylines_and_credits_never_reach_the_writing() -> None:
         ("The design of the span is not copyrightable, the court ruled.", False),
         ("This story first appeared in the March issue of Belkirk Monthly.", True),
         ("Share your own thoughts on the reopening in the comments.", True),
+        ("FILE - In this May 20, 2016, file photo, Mayor Ana Lind speaks at the Belkirk town hall.", True),
+        ("Inspectors walk along the rebuilt span in Belkirk, Kestria, Friday, Nov. 20, 2026.", True),
+        ("In this photo provided by the Kestrian Roads Agency, a lorry crosses the new span.", True),
+        ("THE BRIDGE HAS FINALLY REOPENED AFTER THREE LONG MONTHS.", True),
+        ("Watch the first lorry cross the bridge in the video above.", True),
+        ("You can unsubscribe from the traffic alerts at any time.", True),
+        ("Updated at 9:23 a.m. to correct the name of the engineer.", True),
+        ("The span was rebuilt in Belkirk, Kestria, on Friday, the agency said.", False),
+        ("NATO and the EU sent engineers to help rebuild the span.", False),
     ],
 )
 def test_bylines_and_credits_are_told_from_sentences_that_open_alike(sentence: str, dropped: bool) -> None:
     assert is_boilerplate(sentence) is dropped
+
+
+def test_page_furniture_glued_to_a_sentence_is_cut_off_and_the_sentence_kept() -> None:
+    glued = article(
+        11,
+        "Meridian Post",
+        "(Meridian Post)Traffic crossed the rebuilt Belkirk bridge on Friday for the first time in months.\n\n"
+        "CLOSE The Kestrian Roads Agency said the new eastern span cost 4.2 million crowns.\n\n"
+        "Image caption Lorries will be allowed across once load tests finish in March.",
+    )
+    assert [s.text for s in source_sentences([glued])] == [
+        "Traffic crossed the rebuilt Belkirk bridge on Friday for the first time in months.",
+        "The Kestrian Roads Agency said the new eastern span cost 4.2 million crowns.",
+        "Lorries will be allowed across once load tests finish in March.",
+    ]
+
+
+def test_an_articles_lead_never_leans_back_though_it_opens_with_they() -> None:
+    lead = article(
+        12,
+        "Meridian Post",
+        "They waited three months, but the people of Belkirk crossed their bridge again on Friday. "
+        "They were greeted by the mayor on the rebuilt eastern span.",
+    )
+    first, second = source_sentences([lead])
+    assert not first.leans_back and second.leans_back
+    scored = score_sentences([first, second], EMBEDDER)
+    assert select_sentences(scored, Budget(sentences=1)) == [0]
 
 
 def test_a_quote_keeps_its_words_and_names_its_speaker() -> None:

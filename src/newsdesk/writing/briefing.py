@@ -27,7 +27,7 @@ def _themes(scored: ScoredSentences, pool: list[int]) -> list[list[int]]:
     labels = AgglomerativeClustering(n_clusters=k, metric="cosine", linkage="average").fit_predict(scored.vectors[pool])
     groups = [[pool[j] for j in range(len(pool)) if labels[j] == c] for c in range(k)]
     for i in pool:  # a sentence that leans on the one before it goes where that one went
-        before = predecessor(scored, i, pool) if is_dangling(scored.sentences[i].text) else None
+        before = predecessor(scored, i, pool) if scored.sentences[i].leans_back else None
         if before is not None:
             for group in groups:
                 if i in group:
@@ -54,7 +54,7 @@ def capped(scored: ScoredSentences, group: list[int], heading: str | None = None
 
     kept = sorted(group, key=rank)[:SECTION_SENTENCES]
     while True:
-        orphans = [i for i in kept if is_dangling(scored.sentences[i].text) and predecessor(scored, i, kept) is None]
+        orphans = [i for i in kept if scored.sentences[i].leans_back and predecessor(scored, i, kept) is None]
         if not orphans:
             return kept
         kept = [i for i in kept if i not in orphans]

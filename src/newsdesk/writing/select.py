@@ -15,7 +15,7 @@ import numpy as np
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
 from newsdesk.stories.embed import Embedder, normalise_rows
-from newsdesk.writing.sentences import SourceSentence, is_dangling
+from newsdesk.writing.sentences import SourceSentence
 
 STOP_WORDS = ENGLISH_STOP_WORDS | {"said", "says", "say", "told"}
 
@@ -151,7 +151,7 @@ def _fits(
         return False
     if budget.words is not None and words + sentence.words > budget.words:
         return False
-    if is_dangling(sentence.text) and predecessor(scored, i, chosen) is None:
+    if sentence.leans_back and predecessor(scored, i, chosen) is None:
         return False
     return not any(float(scored.vectors[i] @ v) > scored.same_meaning for v in blocked)
 
@@ -173,7 +173,7 @@ def predecessor(scored: ScoredSentences, i: int, chosen: Sequence[int]) -> int |
 def reading_order(scored: ScoredSentences, indices: Sequence[int]) -> list[int]:
     """Lead material first, then by rank of choice; a leaning sentence right after the one it leans on."""
     rank = {i: r for r, i in enumerate(indices)}
-    leaning = {i: predecessor(scored, i, indices) for i in indices if is_dangling(scored.sentences[i].text)}
+    leaning = {i: predecessor(scored, i, indices) for i in indices if scored.sentences[i].leans_back}
     ordered = sorted(
         (i for i in indices if leaning.get(i) is None), key=lambda i: (scored.sentences[i].position, rank[i])
     )

@@ -18,7 +18,21 @@ _BOILERPLATE = re.compile(
     r"follow us|share this|related:|advertisement|newsletter|more to follow|developing story|getty images|"
     r"contributed to this report|reporting by|editing by|for the latest|https?://|www\.|@\w{2,}|"
     r"we will update|update this (story|article)|this story (is|has been) updated|"
-    r"(first|originally) (appeared|published) in|in the comments|join the conversation|our gallery)",
+    r"(first|originally) (appeared|published) in|in the comments|join the conversation|our gallery|"
+    r"unsubscribe|by submitting|terms of (use|service)|privacy policy|after the jump|skip in skip|"
+    r"(video|clip|photo|gallery|graphic) (above|below)|^updated\b)",
+    re.IGNORECASE,
+)
+# Page furniture glued to the front of a sentence by the extractor: "(CNN)The ...", "CLOSE The Dow ...",
+# "Image caption Paul ...", "Email This Even at 88 ...". It is cut off; the rest is the sentence.
+_LEADING_FURNITURE = re.compile(
+    r"^(?:\([A-Z][\w.&' ]{1,40}\)\s*(?:--|[—–])?\s*"
+    r"|(?:CLOSE|Image caption|Image|Email This|Buy Photo|Original|Analysis|UPDATE|Update)\s*[:|]?\s+(?=[\"“A-Z]))"
+)
+# Photo captions: wire "FILE - In this May 20, 2017, file photo, ..." and "..., Saturday, March 23, 2013."
+_CAPTION = re.compile(
+    r"^FILE\b|\bfile photo\b|\(AP Photo|\bphoto provided by\b|^In this (undated )?(photo|image|picture)\b|^Pictured\b|"
+    r",\s*(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,\s*[A-Z][a-z]{2,8}\.?\s+\d{1,2},\s*\d{4}\.$",
     re.IGNORECASE,
 )
 # "By Jane Doe", "Credit: Reuters", "Credit Doug Mills/The New York Times" - not "By contrast" or "Credit card".
@@ -66,6 +80,11 @@ class SourceSentence:
     words: int  # word count
     original: str = ""  # the sentence exactly as the article has it, when `text` names a speaker
 
+    @property
+    def leans_back(self) -> bool:
+        """True when the sentence needs the one before it in its article (an article's lead has none)."""
+        return self.position > 0 and is_dangling(self.text)
+
 
 # sentencex ends a sentence after a title such as "Ms." before a name; such pieces are joined back.
 _TITLE_END = re.compile(r"\b(Mr|Ms|Mrs|Dr|Prof|Gen|Sen|Rep|Gov|Lt|Col|Capt|Sgt|St|Rev|Hon)\.$")
@@ -94,8 +113,16 @@ def split_sentences(text: str) -> list[str]:
 
 
 def is_boilerplate(sentence: str) -> bool:
-    """True for bylines, credits, calls to action and other non-news lines."""
-    return bool(_BOILERPLATE.search(sentence) or _BYLINE.match(sentence))
+    """True for bylines, credits, calls to action, photo captions, shouting and other non-news lines."""
+    return bool(
+        _BOILERPLATE.search(sentence) or _BYLINE.match(sentence) or _CAPTION.search(sentence) or _shouted(sentence)
+    )
+
+
+def _shouted(sentence: str) -> bool:
+    """True for a sentence mostly in capitals (a headline or a caption run into the text)."""
+    letters = [c for c in sentence if c.isalpha()]
+    return len(letters) >= 20 and sum(c.isupper() for c in letters) > 0.6 * len(letters)
 
 
 def first_word(sentence: str) -> str:
@@ -158,7 +185,7 @@ def source_sentences(articles: Sequence[Article], min_words: int = 6, max_words:
             continue
         raw = split_sentences(article.text)
         for position, sentence in enumerate(raw):
-            text = _DATELINE.sub("", sentence).strip() if position == 0 else sentence
+            text = _LEADING_FURNITURE.sub("", _DATELINE.sub("", sentence) if position == 0 else sentence).strip()
             words = len(text.split())
             if not min_words <= words <= max_words or is_boilerplate(text) or not _STATEMENT_END.search(text):
                 continue
