@@ -115,6 +115,22 @@ def test_page_furniture_glued_to_a_sentence_is_cut_off_and_the_sentence_kept() -
     ]
 
 
+def test_datelines_are_cut_wherever_a_piece_of_wire_copy_begins_and_teasers_cut_short_are_dropped() -> None:
+    run_together = article(
+        13,
+        "Meridian Post",
+        "Traffic crossed the rebuilt Belkirk bridge on Friday for the first time in months.\n\n"
+        "BELKIRK, Kestria — The Kestrian Roads Agency said the new eastern span cost 4.2 million crowns.\n\n"
+        "Orsk (AP) Lorries will be allowed across once load tests finish in March.\n\n"
+        "Engineers say the rebuilt span could carry twice the old load, according to new ...",
+    )
+    assert [s.text for s in source_sentences([run_together])] == [
+        "Traffic crossed the rebuilt Belkirk bridge on Friday for the first time in months.",
+        "The Kestrian Roads Agency said the new eastern span cost 4.2 million crowns.",
+        "Lorries will be allowed across once load tests finish in March.",
+    ]
+
+
 def test_an_articles_lead_never_leans_back_though_it_opens_with_they() -> None:
     lead = article(
         12,

@@ -11,8 +11,14 @@ import sentencex
 from newsdesk.stories.dedupe import normalise_text
 from newsdesk.types import Article
 
-# "ORSK (Harbor Wire) — " style datelines open wire copy; they are not part of the sentence's meaning.
-_DATELINE = re.compile(r"^[A-Z][A-Z .'\-]{1,40}(?:,\s*[A-Za-z .]+)?\s*\([^)]{2,40}\)\s*[—–-]+\s*")
+# "ORSK (Harbor Wire) — ", "FLINT, Mich. — " and "Washington (CNN) " datelines open wire copy, also where
+# several pieces run together in one text; they are not part of the sentence's meaning.
+_WIRES = r"CNN|AP|Reuters|AFP|UPI|Bloomberg|Xinhua"
+_DATELINE = re.compile(
+    r"^(?:[A-Z][A-Z .'\-]{1,40}(?:,\s*[A-Za-z .]+)?\s*\([^)]{2,40}\)\s*[—–-]+"
+    r"|[A-Z][A-Z .'\-]{2,40}(?:,\s*[A-Z][A-Za-z.]+(?: [A-Z][A-Za-z.]+)?)?\s*[—–]"
+    rf"|[A-Z][A-Za-z .'\-]{{1,40}}(?:,\s*[A-Za-z .]+)?\s*\((?:{_WIRES})\)(?:\s*[—–-]+)?)\s*(?=[A-Z\"“‘'])"
+)
 _BOILERPLATE = re.compile(
     r"(read more|click here|scroll down|\bsubscribe\b|sign up|all rights reserved|\bcopyright\b|©|photo:|image:|"
     r"follow us|share this|related:|advertisement|newsletter|more to follow|developing story|getty images|"
@@ -37,9 +43,10 @@ _CAPTION = re.compile(
 )
 # "By Jane Doe", "Credit: Reuters", "Credit Doug Mills/The New York Times" - not "By contrast" or "Credit card".
 _BYLINE = re.compile(r"(?i:by|credits?)\b:?\s+[A-Z]")
-# A statement ends in . ! … (maybe inside a closing quote or bracket); headlines and captions have no final
-# stop, and a question asks the reader ("So who is in the right?") where a summary says what happened.
-_STATEMENT_END = re.compile(r"[.!…][\"'’”)\]]*$")
+# A statement ends in . or ! (maybe inside a closing quote or bracket); headlines and captions have no final
+# stop, a question asks the reader ("So who is in the right?") where a summary says what happened, and an
+# ellipsis ends a teaser cut short ("...according to new ...").
+_STATEMENT_END = re.compile(r"(?<!\.\.)(?<!\. \.)(?<!…)[.!][\"'’”)\]]*$")
 # Sentences opening with these words lean on something said before them.
 DANGLING_OPENERS = frozenset(
     "he she they it his her their its this these those that but and also however meanwhile "
@@ -185,7 +192,7 @@ def source_sentences(articles: Sequence[Article], min_words: int = 6, max_words:
             continue
         raw = split_sentences(article.text)
         for position, sentence in enumerate(raw):
-            text = _LEADING_FURNITURE.sub("", _DATELINE.sub("", sentence) if position == 0 else sentence).strip()
+            text = _LEADING_FURNITURE.sub("", _DATELINE.sub("", sentence)).strip()
             words = len(text.split())
             if not min_words <= words <= max_words or is_boilerplate(text) or not _STATEMENT_END.search(text):
                 continue
