@@ -131,6 +131,22 @@ def test_datelines_are_cut_wherever_a_piece_of_wire_copy_begins_and_teasers_cut_
     ]
 
 
+def test_pieces_of_a_longer_quotation_are_left_out() -> None:
+    quoting = article(
+        14,
+        "Meridian Post",
+        "Mayor Ana Lind spoke at the reopening of the Belkirk bridge on Friday morning. "
+        "‘I’ve waited three months for this day, and so has the town. "
+        "We’ll never let the town be cut off like that again.’ "
+        "'The span is safe for every car in Kestria,' the agency's chief engineer said on Friday.",
+    )
+    texts = [s.text for s in source_sentences([quoting])]
+    assert texts == [
+        "Mayor Ana Lind spoke at the reopening of the Belkirk bridge on Friday morning.",
+        "'The span is safe for every car in Kestria,' the agency's chief engineer said on Friday.",
+    ]
+
+
 def test_an_articles_lead_never_leans_back_though_it_opens_with_they() -> None:
     lead = article(
         12,

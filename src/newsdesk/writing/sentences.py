@@ -157,8 +157,20 @@ def is_forward_looking(sentence: str) -> bool:
     return bool(FORWARD_CUES.search(sentence))
 
 
+# A single quote opens after a space or bracket, and closes before a space, punctuation or the end; an
+# apostrophe sits between letters ("I’ve") or after a plural ("the players’ club" is taken as a close).
+_SINGLE_QUOTE_OPENS = re.compile(r"(?:^|[\s(\[])['‘]")
+_SINGLE_QUOTE_CLOSES = re.compile(r"['’](?=[\s,.;:!?)\]]|$)")
+_ENDS_IN_SINGLE_QUOTE = re.compile(r"[.!?,]['’]$")
+
+
 def _balanced_quotes(text: str) -> bool:
-    return text.count('"') % 2 == 0 and text.count("“") == text.count("”")
+    """False for a piece of a longer quotation: a quote mark opened and not closed, or closed and not opened."""
+    if text.count('"') % 2 or text.count("“") != text.count("”"):
+        return False
+    if text.startswith(("'", "‘")) and not _SINGLE_QUOTE_CLOSES.search(text, 1):
+        return False
+    return not (_ENDS_IN_SINGLE_QUOTE.search(text) and not _SINGLE_QUOTE_OPENS.search(text))
 
 
 def named_speaker(earlier: Sequence[str]) -> str | None:
