@@ -106,12 +106,16 @@ def test_page_furniture_glued_to_a_sentence_is_cut_off_and_the_sentence_kept() -
         "Meridian Post",
         "(Meridian Post)Traffic crossed the rebuilt Belkirk bridge on Friday for the first time in months.\n\n"
         "CLOSE The Kestrian Roads Agency said the new eastern span cost 4.2 million crowns.\n\n"
-        "Image caption Lorries will be allowed across once load tests finish in March.",
+        "Image caption Lorries will be allowed across once load tests finish in March.\n\n"
+        "CLOSE Skip in Skip x Embed x Share Mayor Ana Lind cut the ribbon at the eastern end of the span.\n\n"
+        "(Harbor Wire) - Engineers will inspect the bearings again in the spring.",
     )
     assert [s.text for s in source_sentences([glued])] == [
         "Traffic crossed the rebuilt Belkirk bridge on Friday for the first time in months.",
         "The Kestrian Roads Agency said the new eastern span cost 4.2 million crowns.",
         "Lorries will be allowed across once load tests finish in March.",
+        "Mayor Ana Lind cut the ribbon at the eastern end of the span.",
+        "Engineers will inspect the bearings again in the spring.",
     ]
 
 

@@ -32,8 +32,9 @@ _BOILERPLATE = re.compile(
 # Page furniture glued to the front of a sentence by the extractor: "(CNN)The ...", "CLOSE The Dow ...",
 # "Image caption Paul ...", "Email This Even at 88 ...". It is cut off; the rest is the sentence.
 _LEADING_FURNITURE = re.compile(
-    r"^(?:\([A-Z][\w.&' ]{1,40}\)\s*(?:--|[—–])?\s*"
-    r"|(?:CLOSE|Image caption|Image|Email This|Buy Photo|Original|Analysis|UPDATE|Update)\s*[:|]?\s+(?=[\"“A-Z]))"
+    r"^(?:\([A-Z][\w.&' ]{1,40}\)\s*(?:-{1,2}|[—–])?\s*"
+    r"|(?:CLOSE(?: Skip in Skip x Embed x Share)?|Image caption|Image|Email This|Buy Photo|Original|Analysis|UPDATE"
+    r"|Update)\s*[:|]?\s+(?=[\"“A-Z]))"
 )
 # Photo captions: wire "FILE - In this May 20, 2017, file photo, ..." and "..., Saturday, March 23, 2013."
 _CAPTION = re.compile(
