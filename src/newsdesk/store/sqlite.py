@@ -355,19 +355,31 @@ class SQLiteStore(LinkingTables, SQLitePublishing):
 
     # -- stories --------------------------------------------------------------
     @staticmethod
-    def _candidate(row: sqlite3.Row, with_terms: bool = True) -> StoryCandidate:
+    def _candidate(row: sqlite3.Row) -> StoryCandidate:
         return StoryCandidate(
             story_id=row["id"],
             centroid=decode_vector(row["centroid"]),
             updated_at=decode_time(row["updated_at"]),  # type: ignore[arg-type]
             size=row["size"],
-            terms=json.loads(row["terms"]) if with_terms else {},
+            terms=json.loads(row["terms"]),
             sections=json.loads(row["sections"]),
         )
 
     def story_candidates(self, since: datetime) -> list[StoryCandidate]:
         sql = "SELECT id, centroid, updated_at, size, sections FROM stories WHERE updated_at >= ?"
-        return [self._candidate(r, with_terms=False) for r in self._rows(sql, (encode_time(since),))]
+        # the window's stories share a few dozen sections texts: each is decoded once (records never change them)
+        sections: dict[str, dict[str, int]] = {}
+        return [
+            StoryCandidate(
+                story_id,
+                decode_vector(centroid),
+                decode_time(updated_at),  # type: ignore[arg-type]
+                size,
+                {},
+                sections[text] if text in sections else sections.setdefault(text, json.loads(text)),
+            )
+            for story_id, centroid, updated_at, size, text in self._rows(sql, (encode_time(since),))
+        ]
 
     def story_terms(self, story_ids: Sequence[str]) -> dict[str, dict[str, float]]:
         sql = "SELECT id, terms FROM stories WHERE id IN ({})"

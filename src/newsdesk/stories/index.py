@@ -61,8 +61,8 @@ class StoryIndex:
             grown = max(end, 2 * len(self._matrix))
             self._matrix = np.concatenate([self._matrix, np.zeros((grown - len(self._matrix), self.dim), np.float32)])
             self._times = np.concatenate([self._times, np.full(grown - len(self._times), -np.inf)])
-        if fresh:
-            self._matrix[start:end] = np.stack([s.centroid for s in fresh])
+        if fresh:  # one concatenation of the flat centroids costs less than stacking many small rows
+            self._matrix[start:end] = np.concatenate([s.centroid for s in fresh]).reshape(len(fresh), self.dim)
             self._times[start:end] = [_seconds(s.updated_at) for s in fresh]
         for slot, story in enumerate(fresh, start=start):
             self._ids.append(story.story_id)
@@ -124,7 +124,8 @@ class StoryIndex:
             return [[] for _ in range(len(vectors))]
         # scores over the contiguous matrix (no gathered copy), then the stories outside the window masked
         scores = np.atleast_2d(vectors) @ self._matrix[:used].T
-        scores[:, ~live] = -np.inf
+        if count < used:
+            scores[:, ~live] = -np.inf
         take = min(k, count)
         best = np.argpartition(scores, -take, axis=1)[:, -take:]  # the k largest, without a negated copy
         found = []
