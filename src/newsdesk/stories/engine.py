@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from itertools import filterfalse
 
 import numpy as np
 
@@ -107,7 +108,7 @@ class StoryEngine:
 
     # -- evidence -------------------------------------------------------------
     def _frequencies(self, terms: Iterable[str]) -> tuple[dict[str, int], int]:
-        missing = [t for t in terms if t not in self._df]
+        missing = list(filterfalse(self._df.__contains__, terms))
         if missing or not self._n_docs:
             found, self._n_docs = self._load_frequencies(missing)
             self._df.update(found)

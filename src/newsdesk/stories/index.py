@@ -137,7 +137,7 @@ class StoryIndex:
             else np.full(len(scores), -np.inf)
         )
         found = (_best_first(row, take, floor) for row, floor in zip(scores, floors, strict=True))
-        return [[self._ids[int(i)] or "" for i in picks] for picks in found]
+        return [[self._ids[i] or "" for i in picks.tolist()] for picks in found]
 
 
 def _best_first(scores: np.ndarray, take: int, floor: float) -> np.ndarray:

@@ -43,9 +43,15 @@ def tfidf(counts: Mapping[str, float], df: Mapping[str, int], n_docs: int, keep:
     return unit_length(weights)
 
 
+def length(weights: Mapping[str, float]) -> float:
+    """Euclidean length of sparse weights."""
+    values = weights.values()
+    return math.sqrt(sum(map(mul, values, values)))
+
+
 def unit_length(weights: Mapping[str, float]) -> dict[str, float]:
     """Sparse weights scaled to unit length (all zero stays all zero)."""
-    norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
+    norm = length(weights) or 1.0
     return {t: w / norm for t, w in weights.items()}
 
 
