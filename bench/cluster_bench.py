@@ -125,7 +125,7 @@ def main() -> None:
     options = parser.parse_args()
     settings = Settings()
     bases = base_texts(options.data)
-    cached = options.cache / f"stories-{options.stories}-v3.db"
+    cached = options.cache / f"stories-{options.stories}-v4.db"  # v4: stories keep their terms as names and weights
     if not cached.is_file():
         options.cache.mkdir(parents=True, exist_ok=True)
         print(f"preloading {options.stories} stories into {cached} (once) ...", flush=True)

@@ -15,7 +15,8 @@ import pytest
 from newsdesk.errors import NotFoundError, StoreError
 from newsdesk.store import Store, open_store
 from newsdesk.store.base import FetchOutcome, NewArticle, StoryCandidate, StoryProfile
-from newsdesk.store.migrations import SQLITE_MIGRATIONS
+from newsdesk.store.codec import decode_terms, encode_terms, encode_vector
+from newsdesk.store.migrations import SQLITE_MIGRATIONS, migration_statements
 from newsdesk.types import (
     MATCH_END,
     MATCH_START,
@@ -277,6 +278,32 @@ def test_sqlite_migrations_are_applied_once(tmp_path: Path) -> None:
     with sqlite3.connect(path) as db:
         assert db.execute("PRAGMA user_version").fetchone()[0] == len(SQLITE_MIGRATIONS)
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_sqlite_story_terms_written_as_json_before_step_8_still_read(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as db:
+        for script in SQLITE_MIGRATIONS[:7]:
+            for statement in migration_statements(script):
+                db.execute(statement)
+        db.execute(
+            "INSERT INTO stories (id, created_at, updated_at, centroid, size, terms) VALUES (?, ?, ?, ?, 1, ?)",
+            ("s1", T0.isoformat(), T0.isoformat(), encode_vector(unit(1, 0)), '{"vote": 0.1, "count": 0.7}'),
+        )
+        db.execute("PRAGMA user_version = 7")
+    store = open_store(f"sqlite:///{path}")
+    assert list(store.story_state("s1").terms.items()) == [("vote", 0.1), ("count", 0.7)]
+    assert store.story_terms(["s1"]) == {"s1": {"vote": 0.1, "count": 0.7}}
+    store.close()
+
+
+def test_story_terms_keep_their_order_and_every_bit() -> None:
+    terms = {"zed": 0.1 + 0.2, "alpha": 1 / 3, "mid": 2.0**-60, "": 1e300}
+    decoded = decode_terms(*encode_terms(terms))
+    assert list(decoded.items()) == list(terms.items())
+    assert decode_terms(*encode_terms({})) == {}
+    with pytest.raises(ValueError, match="line break"):
+        encode_terms({"two\nlines": 1.0})
 
 
 def test_sqlite_newer_schema_is_refused(tmp_path: Path) -> None:

@@ -21,7 +21,7 @@ from newsdesk.stories.cluster import (
     wording,
 )
 from newsdesk.stories.dedupe import content_hash, fingerprint, is_near_duplicate
-from newsdesk.stories.embed import get_embedder
+from newsdesk.stories.embed import get_embedder, normalise_rows
 from newsdesk.stories.engine import StoryEngine
 from newsdesk.stories.index import StoryIndex
 from newsdesk.stories.terms import article_terms, cosine, keywords, tfidf
@@ -80,6 +80,24 @@ def test_index_finds_nearest_within_the_window() -> None:
     index.remove("near")
     assert index.nearest(query, T0, timedelta(days=7), k=1) == [["far"]]
     assert "near" not in index and len(index) == 2
+
+
+def test_index_nearest_in_a_large_window_ranks_as_a_full_sort_does() -> None:
+    rng = np.random.default_rng(4)
+    vectors = normalise_rows(rng.standard_normal((3000, 8)))
+    vectors[100:140] = vectors[7]  # exact ties, more of them than are asked for
+    index = StoryIndex(dim=8)
+    index.extend([StoryCandidate(f"s{n}", v, T0, 1, {}) for n, v in enumerate(vectors)])
+    queries = np.vstack([vectors[7], vectors[9], rng.standard_normal((6, 8))]).astype(np.float32)
+    found = index.nearest(queries, T0, timedelta(days=7), k=41)
+    for query, ids in zip(queries, found, strict=True):
+        scores = vectors @ query
+        assert (
+            len(ids) == 41
+            and sorted(scores[[int(i[1:]) for i in ids]].tolist(), reverse=True)
+            == sorted(scores.tolist(), reverse=True)[:41]
+        )
+    assert set(found[0]) <= {"s7", *(f"s{n}" for n in range(100, 140))}  # the tied copies of the query itself
 
 
 def _engine(stories: list[StoryCandidate], df: Counter[str], terms: dict[str, dict[str, float]]) -> StoryEngine:

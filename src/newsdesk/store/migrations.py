@@ -199,6 +199,12 @@ SQLITE_MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX story_redirects_new ON story_redirects(new_id);
     CREATE INDEX articles_story_time ON articles(id, story_id, published);
     """,
+    # 8: stories' summed terms as names and float64 weights (store/codec.py encode_terms), read faster than
+    # the JSON in `terms`, which rows written before keep until the engine next writes them ('{}' after)
+    """
+    ALTER TABLE stories ADD COLUMN term_names TEXT;
+    ALTER TABLE stories ADD COLUMN term_weights BLOB;
+    """,
 )
 
 

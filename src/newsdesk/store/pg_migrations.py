@@ -151,4 +151,9 @@ PG_MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX article_keywords_article ON article_keywords(article_id);
     """,
+    # 2: SQLite step 8, stories' summed terms as names and float64 weights (read faster than the JSONB in
+    # `terms`, which rows written before keep until the engine next writes them)
+    """
+    ALTER TABLE stories ADD COLUMN term_names TEXT, ADD COLUMN term_weights BYTEA;
+    """,
 )

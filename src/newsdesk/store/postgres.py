@@ -24,7 +24,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from newsdesk.errors import NotFoundError, StoreError
 from newsdesk.store.base import FetchOutcome, NearCopy, NewArticle, StoryCandidate
-from newsdesk.store.codec import decode_writing, encode_writing
+from newsdesk.store.codec import decode_terms, decode_writing, encode_terms, encode_writing
 from newsdesk.store.postgres_connect import MIGRATION_LOCK, bootstrap, configure, one_line, safe_url
 from newsdesk.store.postgres_linking import PostgreSQLLinking, lock_story, vector
 from newsdesk.store.postgres_publish import INDEX_STORIES, PostgreSQLPublishing
@@ -45,7 +45,23 @@ _STORY_COLUMNS += "s.article_count, s.outlet_count"
 _RECOUNT = """UPDATE stories s SET article_count = c.n, outlet_count = c.outlets
     FROM (SELECT i.id, COUNT(a.id) AS n, COUNT(DISTINCT a.outlet) AS outlets FROM unnest(%s::text[]) AS i(id)
           LEFT JOIN articles a ON a.story_id = i.id GROUP BY i.id) c WHERE s.id = c.id"""
-_STATE = "updated_at = %s, centroid = %s, size = %s, terms = %s, sections = %s, dirty = TRUE"
+# the columns a story's engine state fills (terms: the JSON of rows written before migration 2, {} since)
+_STATE_COLUMNS = ("updated_at", "centroid", "size", "terms", "term_names", "term_weights", "sections")
+_STATE = ", ".join(f"{c} = %s" for c in _STATE_COLUMNS) + ", dirty = TRUE"
+_STATE_INSERT = (
+    f"INSERT INTO stories (id, created_at, {', '.join(_STATE_COLUMNS)}, dirty) "
+    f"VALUES (%s, %s, {', '.join(['%s'] * len(_STATE_COLUMNS))}, TRUE)"
+)
+_STATE_UPSERT = (
+    f"ON CONFLICT (id) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in _STATE_COLUMNS)}, dirty = TRUE"
+)
+
+
+def _terms(row: Row) -> dict[str, float]:
+    """A story's summed terms, from their names and weights or (rows written before migration 2) JSON."""
+    if row["term_weights"] is None:
+        return row["terms"]
+    return decode_terms(row["term_names"], row["term_weights"])
 
 
 def _record(kind: type[Any], row: Row) -> Any:
@@ -341,7 +357,7 @@ class PostgreSQLStore(PostgreSQLLinking, PostgreSQLPublishing):
             centroid=vector(row["centroid"]),
             updated_at=row["updated_at"],
             size=row["size"],
-            terms=row.get("terms") or {},
+            terms=_terms(row) if "terms" in row else {},
             sections=row["sections"],
         )
 
@@ -353,20 +369,21 @@ class PostgreSQLStore(PostgreSQLLinking, PostgreSQLPublishing):
         ids = list(story_ids)
         if not ids:
             return {}
-        return {r["id"]: r["terms"] for r in self._rows("SELECT id, terms FROM stories WHERE id = ANY(%s)", (ids,))}
+        rows = self._rows("SELECT id, terms, term_names, term_weights FROM stories WHERE id = ANY(%s)", (ids,))
+        return {r["id"]: _terms(r) for r in rows}
 
     def story_state(self, story_id: str) -> StoryCandidate:
-        rows = self._rows(
-            "SELECT id, centroid, updated_at, size, terms, sections FROM stories WHERE id = %s", (story_id,)
-        )
+        columns = "id, centroid, updated_at, size, sections, terms, term_names, term_weights"
+        rows = self._rows(f"SELECT {columns} FROM stories WHERE id = %s", (story_id,))
         if not rows:
             raise NotFoundError(f"no story with id {story_id}")
         return self._candidate(rows[0])
 
     @staticmethod
     def _state_values(story: StoryCandidate) -> tuple[Any, ...]:
-        """updated_at, centroid, size, terms, sections: the columns a story's engine state fills."""
-        return story.updated_at, vector(story.centroid), story.size, Jsonb(story.terms), Jsonb(story.sections)
+        """The values of _STATE_COLUMNS: the columns a story's engine state fills."""
+        names, weights = encode_terms(story.terms)
+        return story.updated_at, vector(story.centroid), story.size, Jsonb({}), names, weights, Jsonb(story.sections)
 
     def assign_article(self, article_id: str, story_id: str, candidate: StoryCandidate) -> None:
         with self._tx() as db:
@@ -375,10 +392,7 @@ class PostgreSQLStore(PostgreSQLLinking, PostgreSQLPublishing):
                 raise NotFoundError(f"no article with id {article_id}")
             self._ensure_vector_index(db, len(candidate.centroid))
             db.execute(
-                """INSERT INTO stories (id, created_at, updated_at, centroid, size, terms, sections, dirty)
-                   VALUES (%s, %s, %s, %s, %s, %s, %s, TRUE)
-                   ON CONFLICT (id) DO UPDATE SET updated_at = excluded.updated_at, centroid = excluded.centroid,
-                   size = excluded.size, terms = excluded.terms, sections = excluded.sections, dirty = TRUE""",
+                f"{_STATE_INSERT} {_STATE_UPSERT}".encode(),
                 (story_id, row["published"], *self._state_values(candidate)),
             )
             db.execute("UPDATE articles SET story_id = %s WHERE id = %s", (story_id, article_id))
@@ -403,8 +417,7 @@ class PostgreSQLStore(PostgreSQLLinking, PostgreSQLPublishing):
         with self._tx() as db:
             first = db.execute("SELECT MIN(published) AS first FROM articles WHERE id = ANY(%s)", (ids,)).fetchone()
             db.execute(
-                """INSERT INTO stories (id, created_at, updated_at, centroid, size, terms, sections, dirty)
-                   VALUES (%s, %s, %s, %s, %s, %s, %s, TRUE)""",
+                _STATE_INSERT.encode(),
                 (new.story_id, first["first"] if first else None, *self._state_values(new)),
             )
             db.execute(

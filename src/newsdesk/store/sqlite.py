@@ -17,9 +17,11 @@ import numpy as np
 from newsdesk.errors import NotFoundError, StoreError
 from newsdesk.store.base import FetchOutcome, NearCopy, NewArticle, StoryCandidate
 from newsdesk.store.codec import (
+    decode_terms,
     decode_time,
     decode_vector,
     decode_writing,
+    encode_terms,
     encode_time,
     encode_vector,
     encode_writing,
@@ -30,9 +32,23 @@ from newsdesk.store.sqlite_publish import SQLitePublishing
 from newsdesk.types import Article, RelatedStory, Source, Story, StoryVersion, Writing
 
 _EPOCH = "1970-01-01T00:00:00+00:00"  # when an earlier writing's time was never recorded
+# the columns a story's engine state fills (terms: the JSON of rows written before migration 8, '{}' since)
+_STATE = ("updated_at", "centroid", "size", "terms", "term_names", "term_weights", "sections")
+_STATE_INSERT = (
+    f"INSERT INTO stories (id, created_at, {', '.join(_STATE)}, dirty) VALUES (?, ?, {', '.join('?' * len(_STATE))}, 1)"
+)
+_STATE_UPDATE = f"UPDATE stories SET {', '.join(f'{c} = ?' for c in _STATE)}, dirty = 1 WHERE id = ?"
+_STATE_UPSERT = f"ON CONFLICT(id) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in _STATE)}, dirty = 1"
 _STORY_COLUMNS = """
     s.id, s.created_at, s.updated_at, s.headline, s.standfirst, s.writing, s.topic, s.article_count, s.outlet_count
 """
+
+
+def _terms(row: sqlite3.Row) -> dict[str, float]:
+    """A story's summed terms, from their names and weights or (rows written before migration 8) JSON."""
+    if row["term_weights"] is None:
+        return json.loads(row["terms"])
+    return decode_terms(row["term_names"], row["term_weights"])
 
 
 class SQLiteStore(LinkingTables, SQLitePublishing):
@@ -355,28 +371,39 @@ class SQLiteStore(LinkingTables, SQLitePublishing):
 
     # -- stories --------------------------------------------------------------
     @staticmethod
-    def _candidate(row: sqlite3.Row, with_terms: bool = True) -> StoryCandidate:
+    def _candidate(row: sqlite3.Row) -> StoryCandidate:
         return StoryCandidate(
             story_id=row["id"],
             centroid=decode_vector(row["centroid"]),
             updated_at=decode_time(row["updated_at"]),  # type: ignore[arg-type]
             size=row["size"],
-            terms=json.loads(row["terms"]) if with_terms else {},
+            terms=_terms(row),
             sections=json.loads(row["sections"]),
         )
 
     def story_candidates(self, since: datetime) -> list[StoryCandidate]:
         sql = "SELECT id, centroid, updated_at, size, sections FROM stories WHERE updated_at >= ?"
-        return [self._candidate(r, with_terms=False) for r in self._rows(sql, (encode_time(since),))]
+        # the window's stories share a few dozen sections texts: each is decoded once (records never change them)
+        sections: dict[str, dict[str, int]] = {}
+        return [
+            StoryCandidate(
+                story_id,
+                decode_vector(centroid),
+                decode_time(updated_at),  # type: ignore[arg-type]
+                size,
+                {},
+                sections[text] if text in sections else sections.setdefault(text, json.loads(text)),
+            )
+            for story_id, centroid, updated_at, size, text in self._rows(sql, (encode_time(since),))
+        ]
 
     def story_terms(self, story_ids: Sequence[str]) -> dict[str, dict[str, float]]:
-        sql = "SELECT id, terms FROM stories WHERE id IN ({})"
-        return {row["id"]: json.loads(row["terms"]) for row in self._rows_in(sql, story_ids)}
+        sql = "SELECT id, terms, term_names, term_weights FROM stories WHERE id IN ({})"
+        return {row["id"]: _terms(row) for row in self._rows_in(sql, story_ids)}
 
     def story_state(self, story_id: str) -> StoryCandidate:
-        rows = self._rows(
-            "SELECT id, centroid, updated_at, size, terms, sections FROM stories WHERE id = ?", (story_id,)
-        )
+        columns = "id, centroid, updated_at, size, sections, terms, term_names, term_weights"
+        rows = self._rows(f"SELECT {columns} FROM stories WHERE id = ?", (story_id,))
         if not rows:
             raise NotFoundError(f"no story with id {story_id}")
         return self._candidate(rows[0])
@@ -387,10 +414,7 @@ class SQLiteStore(LinkingTables, SQLitePublishing):
             if row is None:
                 raise NotFoundError(f"no article with id {article_id}")
             db.execute(
-                """INSERT INTO stories (id, created_at, updated_at, centroid, size, terms, sections, dirty)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, 1)
-                   ON CONFLICT(id) DO UPDATE SET updated_at = excluded.updated_at, centroid = excluded.centroid,
-                   size = excluded.size, terms = excluded.terms, sections = excluded.sections, dirty = 1""",
+                f"{_STATE_INSERT} {_STATE_UPSERT}",
                 (story_id, row["published"], *self._state_values(candidate)),
             )
             db.execute("UPDATE articles SET story_id = ? WHERE id = ?", (story_id, article_id))
@@ -398,8 +422,7 @@ class SQLiteStore(LinkingTables, SQLitePublishing):
     def merge_stories(self, from_id: str, into: StoryCandidate) -> None:
         with self._tx() as db:
             db.execute(
-                """UPDATE stories SET updated_at = ?, centroid = ?, size = ?, terms = ?, sections = ?, dirty = 1
-                   WHERE id = ?""",
+                _STATE_UPDATE,
                 (*self._state_values(into), into.story_id),
             )
             db.execute("UPDATE articles SET story_id = ? WHERE story_id = ?", (into.story_id, from_id))
@@ -416,8 +439,7 @@ class SQLiteStore(LinkingTables, SQLitePublishing):
         with self._tx() as db:
             first = db.execute(f"SELECT MIN(published) FROM articles WHERE id IN ({marks})", ids).fetchone()[0]
             db.execute(
-                """INSERT INTO stories (id, created_at, updated_at, centroid, size, terms, sections, dirty)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, 1)""",
+                _STATE_INSERT,
                 (new.story_id, first, *self._state_values(new)),
             )
             db.execute(
@@ -425,19 +447,19 @@ class SQLiteStore(LinkingTables, SQLitePublishing):
                 [new.story_id, *ids, *ids],
             )
             db.execute(
-                """UPDATE stories SET updated_at = ?, centroid = ?, size = ?, terms = ?, sections = ?, dirty = 1
-                   WHERE id = ?""",
+                _STATE_UPDATE,
                 (*self._state_values(kept), kept.story_id),
             )
 
     @staticmethod
     def _state_values(story: StoryCandidate) -> tuple[Any, ...]:
-        """updated_at, centroid, size, terms, sections: the columns a story's engine state fills."""
+        """The values of the _STATE columns: the columns a story's engine state fills."""
         return (
             encode_time(story.updated_at),
             encode_vector(story.centroid),
             story.size,
-            json.dumps(story.terms),
+            "{}",
+            *encode_terms(story.terms),
             json.dumps(story.sections),
         )
 

@@ -12,7 +12,6 @@ more evidence (off by default).
 from __future__ import annotations
 
 import hashlib
-import math
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ import numpy as np
 
 from newsdesk.store.base import StoryCandidate
 from newsdesk.stories.embed import normalise_rows
-from newsdesk.stories.terms import cosine
+from newsdesk.stories.terms import cosine, length
 
 SHORT_TEXT_WORDS = 50  # an article with fewer words of body text is judged by its headline
 STORY_TERMS_KEPT = 1000  # a story keeps its heaviest summed terms; the tail of rare one-offs is dropped
@@ -70,7 +69,7 @@ def new_story_id(article_id: str) -> str:
 
 def terms_norm(story: StoryCandidate) -> float:
     """Length of a story's summed TF-IDF vector."""
-    return math.sqrt(sum(w * w for w in story.terms.values())) or 1.0
+    return length(story.terms) or 1.0
 
 
 def wording(weights: Mapping[str, float], story: StoryCandidate, norm: float, tightness: float) -> float:

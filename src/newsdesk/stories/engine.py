@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from itertools import filterfalse
 
 import numpy as np
 
@@ -98,6 +99,7 @@ class StoryEngine:
         self._df: dict[str, int] = {}
         self._n_docs = 0
         self._terms: dict[str, dict[str, float]] = {}
+        self._scored: dict[str, StoryCandidate] = {}  # stories with their terms, as compared (built once each)
         self._norms: dict[tuple[str, int], float] = {}
         self._prefetched: dict[str, list[str]] = {}
         self._recent = StoryIndex(dim, capacity=64)  # stories changed since the last prefetch
@@ -106,7 +108,7 @@ class StoryEngine:
 
     # -- evidence -------------------------------------------------------------
     def _frequencies(self, terms: Iterable[str]) -> tuple[dict[str, int], int]:
-        missing = [t for t in terms if t not in self._df]
+        missing = list(filterfalse(self._df.__contains__, terms))
         if missing or not self._n_docs:
             found, self._n_docs = self._load_frequencies(missing)
             self._df.update(found)
@@ -114,15 +116,20 @@ class StoryEngine:
         return self._df, self._n_docs
 
     def _story(self, story_id: str) -> StoryCandidate:
+        story = self._scored.get(story_id)
+        if story is not None:
+            return story
         state = self.index.get(story_id)
         if story_id not in self._terms:
             if state.terms:
                 self._terms[story_id] = state.terms
             else:
                 self._terms.update(self._load_terms([story_id]))
-        return StoryCandidate(
+        story = StoryCandidate(
             state.story_id, state.centroid, state.updated_at, state.size, self._terms[story_id], state.sections
         )
+        self._scored[story_id] = story
+        return story
 
     def _load_missing_terms(self, story_ids: Sequence[str]) -> None:
         missing = [s for s in story_ids if s not in self._terms and not self.index.get(s).terms]
@@ -138,6 +145,7 @@ class StoryEngine:
     def _remember(self, story: StoryCandidate) -> None:
         self.index.upsert(story)
         self._terms[story.story_id] = story.terms
+        self._scored[story.story_id] = story
         self._recent.upsert(story)
 
     def prefetch(self, articles: Sequence[ArticleEvidence]) -> None:
@@ -262,6 +270,7 @@ class StoryEngine:
         self.index.remove(gone.story_id)
         self._recent.remove(gone.story_id)
         self._terms.pop(gone.story_id, None)
+        self._scored.pop(gone.story_id, None)
         self._remember(merged)
         return Merge(kept=merged, gone=gone.story_id)
 

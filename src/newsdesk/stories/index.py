@@ -16,6 +16,7 @@ from newsdesk.store.base import StoryCandidate
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 PRIOR_STORIES = 50  # how many stories the prior background counts for
+SAMPLE_STEP = 16  # nearest(): a row's best are sought above the best of every this-many-th score
 
 
 def _seconds(when: datetime) -> float:
@@ -58,16 +59,17 @@ class StoryIndex:
         fresh = [s for s in stories if s.story_id not in self._slots]
         start, end = len(self._ids), len(self._ids) + len(fresh)
         if end > len(self._matrix):
-            grown = max(end, 2 * len(self._matrix))
+            # room for the stories a pass starts, so the first of them does not copy a full window to grow it
+            grown = max(end + end // 8, 2 * len(self._matrix))
             self._matrix = np.concatenate([self._matrix, np.zeros((grown - len(self._matrix), self.dim), np.float32)])
             self._times = np.concatenate([self._times, np.full(grown - len(self._times), -np.inf)])
-        if fresh:
-            self._matrix[start:end] = np.stack([s.centroid for s in fresh])
+        if fresh:  # one concatenation of the flat centroids costs less than stacking many small rows
+            self._matrix[start:end] = np.concatenate([s.centroid for s in fresh]).reshape(len(fresh), self.dim)
             self._times[start:end] = [_seconds(s.updated_at) for s in fresh]
-        for slot, story in enumerate(fresh, start=start):
-            self._ids.append(story.story_id)
-            self._slots[story.story_id] = slot
-            self._state[story.story_id] = story
+        ids = [s.story_id for s in fresh]
+        self._ids.extend(ids)
+        self._slots.update(zip(ids, range(start, end), strict=True))
+        self._state.update(zip(ids, fresh, strict=True))
 
     def remove(self, story_id: str) -> None:
         """Forget a story (merged into another)."""
@@ -124,11 +126,28 @@ class StoryIndex:
             return [[] for _ in range(len(vectors))]
         # scores over the contiguous matrix (no gathered copy), then the stories outside the window masked
         scores = np.atleast_2d(vectors) @ self._matrix[:used].T
-        scores[:, ~live] = -np.inf
+        if count < used:
+            scores[:, ~live] = -np.inf
         take = min(k, count)
-        best = np.argpartition(scores, -take, axis=1)[:, -take:]  # the k largest, without a negated copy
-        found = []
-        for row, picks in zip(scores, best, strict=True):
-            ordered = picks[np.argsort(-row[picks])]
-            found.append([self._ids[int(i)] or "" for i in ordered])
-        return found
+        # the take-th highest of every SAMPLE_STEP-th score is at most the take-th highest of all: only the scores
+        # from there up can be among the best, and sorting those few costs less than partitioning them all
+        floors = (
+            np.partition(scores[:, ::SAMPLE_STEP], -take, axis=1)[:, -take]
+            if used >= SAMPLE_STEP * take
+            else np.full(len(scores), -np.inf)
+        )
+        found = (_best_first(row, take, floor) for row, floor in zip(scores, floors, strict=True))
+        return [[self._ids[i] or "" for i in picks.tolist()] for picks in found]
+
+
+def _best_first(scores: np.ndarray, take: int, floor: float) -> np.ndarray:
+    """Indices of the `take` highest scores, highest first (ties in the order a full partition gives them);
+    `floor` is at most the take-th highest score (-inf when not known)."""
+    if floor > -np.inf:
+        above = np.flatnonzero(scores >= floor)
+        order = np.argsort(-scores[above], kind="stable")[: take + 1]
+        ranked = scores[above[order]]
+        if not np.any(ranked[1:] == ranked[:-1]):  # no ties: exactly the stories and order a partition finds
+            return above[order[:take]]
+    picks = np.argpartition(scores, -take)[-take:]  # the k largest, without a negated copy
+    return picks[np.argsort(-scores[picks])]

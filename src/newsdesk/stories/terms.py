@@ -7,6 +7,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Mapping
+from operator import mul
 
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
@@ -42,9 +43,15 @@ def tfidf(counts: Mapping[str, float], df: Mapping[str, int], n_docs: int, keep:
     return unit_length(weights)
 
 
+def length(weights: Mapping[str, float]) -> float:
+    """Euclidean length of sparse weights."""
+    values = weights.values()
+    return math.sqrt(sum(map(mul, values, values)))
+
+
 def unit_length(weights: Mapping[str, float]) -> dict[str, float]:
     """Sparse weights scaled to unit length (all zero stays all zero)."""
-    norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
+    norm = length(weights) or 1.0
     return {t: w / norm for t, w in weights.items()}
 
 
@@ -52,7 +59,10 @@ def cosine(a: Mapping[str, float], b: Mapping[str, float]) -> float:
     """Cosine of two unit-length sparse vectors."""
     if len(a) > len(b):
         a, b = b, a
-    return sum(w * b.get(t, 0.0) for t, w in a.items())
+    # only the shared terms, in the smaller vector's order (the sum rounds as it did over all of them), and
+    # iterated by filter and map rather than a generator: this runs for every candidate story of every article
+    shared = list(filter(b.__contains__, a))
+    return sum(map(mul, map(a.__getitem__, shared), map(b.__getitem__, shared)), 0.0)
 
 
 def keywords(weights: Mapping[str, float], count: int = 10) -> list[str]:
