@@ -71,6 +71,18 @@ def test_migrations_run_once_and_a_newer_schema_is_refused(pg_url: str) -> None:
         open_store(pg_url)
 
 
+def test_story_terms_written_as_json_before_migration_2_still_read(pg_url: str) -> None:
+    store = open_store(pg_url)
+    with psycopg.connect(pg_url, autocommit=True) as db:
+        db.execute(
+            """INSERT INTO stories (id, created_at, updated_at, centroid, size, terms)
+               VALUES ('s1', now(), now(), '[1,0]', 1, '{"vote": 0.1, "count": 0.7}')"""
+        )
+    assert store.story_state("s1").terms == {"vote": 0.1, "count": 0.7}  # JSONB keeps no key order
+    assert store.story_terms(["s1"]) == {"s1": {"vote": 0.1, "count": 0.7}}
+    store.close()
+
+
 def test_demo_on_postgres_gives_the_stories_of_sqlite(pg_demo: Desk, demo_desk: Desk) -> None:
     assert pg_demo.store.count_articles() == demo_desk.store.count_articles()
     assert partition(pg_demo.store) == partition(demo_desk.store)
