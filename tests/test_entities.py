@@ -91,3 +91,23 @@ def test_a_surname_two_people_share_is_not_guessed() -> None:
     assert surnames(people) == {}
     found = by_name(story_entities([Mention("Lisk", "PERSON", 1.0, "a")], surnames(people)))
     assert set(found) == {"Lisk"}
+
+
+def test_a_full_name_the_model_misreads_joins_the_surname_it_reads_as_a_person() -> None:
+    prize = [
+        article(
+            5,
+            "lantern",
+            'Ines Calder\'s "Winter Ledger" wins the Aldonian Book Prize',
+            "Ines Calder was halfway through a glass of water when the winner was read out on Tuesday evening."
+            "\n\nAccepting the prize, Ms. Calder, 52, thanked her first readers.",
+        ),
+        article(6, "post", "Calder takes Aldonian Book Prize", "Ms. Calder said the book took nine years to write."),
+    ]
+    mentions = find_mentions(prize)
+    # the shipped small model calls the unfamiliar full name a product, and the surname after "Ms." a person
+    assert ("Ines Calder", "PRODUCT") in [(m.text, m.label) for m in mentions]
+    found = by_name(story_entities(mentions))
+    calder = found["Ines Calder"]
+    assert calder.entity.kind == "person" and calder.salience == 1.6  # a headline (1), a lead (0.6)
+    assert "Calder" not in found and "Winter Ledger" not in found and "Aldonian Book Prize" not in found

@@ -22,6 +22,8 @@ LEAD_PARAGRAPHS = 3  # NER reads the headline and this many paragraphs: names th
 _LEAD_CHARS = 1500  # ...and at most this much of them
 PERSON, ORGANISATION, PLACE = "person", "organisation", "place"
 _KINDS = {"PERSON": PERSON, "ORG": ORGANISATION, "GPE": PLACE, "LOC": PLACE, "FAC": PLACE}
+# kept besides: nationalities (they point at a place), and kinds the small model gives unfamiliar full names
+_KEPT_OTHER = frozenset({"NORP", "PRODUCT", "WORK_OF_ART", "EVENT"})
 # where a name was seen, as weight: a headline name is what the story is about
 HEADLINE, LEAD, BODY = 1.0, 0.6, 0.3
 _TITLES = {
@@ -54,7 +56,7 @@ class Mention:
     """One name found in one article."""
 
     text: str  # the name as written
-    label: str  # spaCy's label (PERSON, ORG, GPE, LOC, FAC, NORP)
+    label: str  # spaCy's label (PERSON, ORG, GPE, LOC, FAC, NORP, or a misreading kind such as PRODUCT)
     weight: float  # HEADLINE, LEAD or BODY
     outlet: str  # the article's outlet
 
@@ -87,7 +89,7 @@ def find_mentions(articles: Sequence[Article]) -> list[Mention]:
     docs = _recogniser().pipe([t for t, _, _ in texts], batch_size=32)
     for (_, weight, outlet), doc in zip(texts, docs, strict=True):
         for ent in doc.ents:
-            if ent.label_ not in _KINDS and ent.label_ != "NORP":
+            if ent.label_ not in _KINDS and ent.label_ not in _KEPT_OTHER:
                 continue
             if _is_dateline(ent):
                 found.append(Mention(ent.text.title(), "GPE", weight, outlet))
@@ -95,6 +97,20 @@ def find_mentions(articles: Sequence[Article]) -> list[Mention]:
                 continue  # a shouted headline ("STRAND CLINGS ON"), not a name
             else:
                 found.append(Mention(ent.text, "PERSON" if _after_honorific(ent) else ent.label_, weight, outlet))
+    return found
+
+
+def _full_names_misread(mentions: Sequence[Mention], named: Sequence[Mention]) -> list[Mention]:
+    """Full names the model read as another kind ("Ines Calder" as a PRODUCT) whose surname it does read as
+    a person elsewhere in the story ("Ms. Calder"): persons, so the lone surname finds its full name."""
+    surnames = {clean_name(m.text) for m in named if m.label == "PERSON" and " " not in clean_name(m.text)}
+    found = []
+    for mention in mentions:
+        if mention.label in _KINDS or mention.label == "NORP":
+            continue
+        words = clean_name(mention.text).split()
+        if 2 <= len(words) <= 3 and words[-1] in surnames and all(w[:1].isupper() for w in words):
+            found.append(replace(mention, text=" ".join(words), label="PERSON"))
     return found
 
 
@@ -200,6 +216,7 @@ def story_entities(mentions: Sequence[Mention], known: Mapping[str, Entity] | No
     that never spells out "Tomas Reyvik" still joins him."""
     known = known or {}
     named = [_person_if_titled(m) for m in mentions if m.label in _KINDS]
+    named += _full_names_misread(mentions, named)
     cleaned = Counter(n for n in (clean_name(m.text) for m in named) if len(n) > 1)
     person_votes = Counter(clean_name(m.text) for m in named if m.label == "PERSON")
     canon = _canonical(cleaned, {n for n, c in cleaned.items() if 2 * person_votes[n] > c})
