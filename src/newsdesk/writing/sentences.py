@@ -12,12 +12,13 @@ from newsdesk.stories.dedupe import normalise_text
 from newsdesk.types import Article
 
 # "ORSK (Harbor Wire) — ", "FLINT, Mich. — " and "Washington (CNN) " datelines open wire copy, also where
-# several pieces run together in one text; they are not part of the sentence's meaning.
+# several pieces run together in one text; they are not part of the sentence's meaning. Repeats are bounded
+# and spaces single (sentences come whitespace-collapsed), so no input makes the pattern backtrack for long.
 _WIRES = r"CNN|AP|Reuters|AFP|UPI|Bloomberg|Xinhua"
 _DATELINE = re.compile(
-    r"^(?:[A-Z][A-Z .'\-]{1,40}(?:,\s*[A-Za-z .]+)?\s*\([^)]{2,40}\)\s*[—–-]+"
-    r"|[A-Z][A-Z .'\-]{2,40}(?:,\s*[A-Z][A-Za-z.]+(?: [A-Z][A-Za-z.]+)?)?\s*[—–]"
-    rf"|[A-Z][A-Za-z .'\-]{{1,40}}(?:,\s*[A-Za-z .]+)?\s*\((?:{_WIRES})\)(?:\s*[—–-]+)?)\s*(?=[A-Z\"“‘'])"
+    r"^(?:[A-Z][A-Z .'\-]{1,40}(?:, ?[A-Za-z .]{1,40})? ?\([^)]{2,40}\) ?[—–-]{1,3}"
+    r"|[A-Z][A-Z .'\-]{2,40}(?:, ?[A-Z][A-Za-z.]{0,30}(?: [A-Z][A-Za-z.]{0,30})?)? ?[—–]"
+    rf"|[A-Z][A-Za-z .'\-]{{1,40}}(?:, ?[A-Za-z .]{{1,40}})? ?\((?:{_WIRES})\)(?: ?[—–-]{{1,3}})?) ?(?=[A-Z\"“‘'])"
 )
 _BOILERPLATE = re.compile(
     r"(read more|click here|scroll down|\bsubscribe\b|sign up|all rights reserved|\bcopyright\b|©|photo:|image:|"
