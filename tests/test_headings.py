@@ -32,6 +32,22 @@ def test_a_heading_names_the_person_without_the_role_and_never_glues_name_and_wo
     assert section_heading(shared_phrase, others) == "Free kick"
 
 
+def test_a_lone_surname_heading_is_completed_from_the_story_but_not_into_a_body_named_after_it() -> None:
+    texts = ["Accepting the prize, Ms. Calder, 52, thanked her first readers.", "Calder, 52, has written four novels."]
+    others = ["The judging panel met at the Old Exchange in Velmora.", "The jury chose from a shortlist of six."]
+    story = [
+        "Ines Calder was halfway through a glass of water when the winner was read out.",
+        "Ines Calder, a novelist from Orsk, won the Aldonian Book Prize on Tuesday.",
+        *texts,
+        *others,
+    ]
+    assert section_heading(texts, others) == "Calder"  # the section alone never spells the first name out
+    assert section_heading(texts, others, story) == "Ines Calder"  # the story opens two sentences with it
+    prices = ["Prices in Aldonia are rising at 5.1% a year.", "Aldonia's mark gained 0.4% within minutes."]
+    bank = ["The Bank of Aldonia raised its main interest rate.", *prices, *others]
+    assert section_heading(prices, others, bank) == "Aldonia"  # a country, not the bank named after it
+
+
 def test_every_demo_heading_reads_as_a_theme_of_its_section() -> None:
     events: dict[str, list[Article]] = defaultdict(list)
     for a in load_corpus():

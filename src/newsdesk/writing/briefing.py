@@ -93,10 +93,11 @@ def plan_briefing(scored: ScoredSentences, used: frozenset[int]) -> list[tuple[s
     groups = _themes(scored, pool) if len(pool) >= 4 else [pool] if pool else []
     _with_key_quote(scored, groups, taken)
     texts = {i: scored.sentences[i].text for g in groups for i in g}
+    story_texts = [s.text for s in scored.sentences]
     themed: list[tuple[str, list[int]]] = []
     for group in groups:
         others = [texts[i] for g in groups if g is not group for i in g]
-        heading = section_heading([texts[i] for i in group], others)
+        heading = section_heading([texts[i] for i in group], others, story_texts)
         same = next((t for t in themed if t[0] == heading), None)
         if same is not None:  # two groups named alike are one theme
             same[1][:] = capped(scored, same[1] + group, heading)

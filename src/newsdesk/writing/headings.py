@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
@@ -109,26 +110,42 @@ def _without_role(name: str) -> str:
 
 def _full_names(texts: list[str], capitals: set[str]) -> dict[str, str]:
     """Each shorter name mapped to the longest name it ends ("Solberg" -> "Hanne Solberg"), when that is unique."""
-    known = sorted({_without_role(n) for t in texts for n in names(t, capitals)})
+    found = {_without_role(n) for t in texts for n in names(t, capitals)}
+    known = sorted(found | _opening_full_names(texts, found))
     full: dict[str, str] = {}
     for name in known:
-        longer = [other for other in known if other != name and other.endswith(f" {name}")]
+        # a person's or place's fuller name ("Hanne Solberg"), not a body named after it ("Bank of Aldonia")
+        longer = [o for o in known if o != name and o.endswith(f" {name}") and all(w[:1].isupper() for w in o.split())]
         if len({*longer}) == 1:
             full[name] = longer[0]
     return full
+
+
+def _opening_full_names(texts: list[str], found: set[str]) -> set[str]:
+    """Full names whose first name only ever opens sentences ("Ines Calder was ...", "Ines Calder, a novelist"):
+    a capital word before a lone name found elsewhere, at the start of at least two sentences."""
+    openings = Counter(
+        f"{first} {second}"
+        for first, second in (re.findall(r"[\w'’\-]+", t)[:2] for t in texts if len(t.split()) > 1)
+        if first[:1].isupper() and first not in _CAPITAL_FILLER and first.lower() not in _ROLES
+        and re.sub(r"['’]s$", "", second) in found and " " not in second
+    )  # fmt: skip
+    return {name for name, count in openings.items() if count >= 2}
 
 
 def _story_names(text: str, capitals: set[str], full: dict[str, str]) -> set[str]:
     return {full.get(n, n) for n in (_without_role(m) for m in names(text, capitals))}
 
 
-def section_heading(texts: list[str], other_texts: list[str]) -> str | None:
+def section_heading(texts: list[str], other_texts: list[str], story_texts: Sequence[str] = ()) -> str | None:
     """A heading naming what these sentences share and the rest of the briefing lacks, or None.
 
     A shared phrase of two or more words reads best ("Battery cooling system"), then a shared name
-    ("Cape Ressa"), then a shared single word; names and words are never glued together."""
+    ("Cape Ressa"), then a shared single word; names and words are never glued together. A lone surname is
+    completed from all of the story's sentences (`story_texts`) when they give it one full name."""
     capitals = _mid_capitals([*texts, *other_texts])
-    full = _full_names([*texts, *other_texts], capitals)
+    every = [*texts, *other_texts, *story_texts]
+    full = _full_names(every, _mid_capitals(every))
     name_in = Counter(p for t in texts for p in _story_names(t, capitals, full))
     name_out = Counter(p for t in other_texts for p in _story_names(t, capitals, full))
     lowered = {p.lower() for t in texts for p in names(t, capitals)}
