@@ -94,6 +94,7 @@ def test_boilerplate_bylines_and_credits_never_reach_the_writing() -> None:
         ("Updated at 9:23 a.m. to correct the name of the engineer.", True),
         ("The span was rebuilt in Belkirk, Kestria, on Friday, the agency said.", False),
         ("NATO and the EU sent engineers to help rebuild the span.", False),
+        ("Updated figures from the agency put the cost at 4.3 million crowns.", False),
     ],
 )
 def test_bylines_and_credits_are_told_from_sentences_that_open_alike(sentence: str, dropped: bool) -> None:
@@ -108,7 +109,8 @@ def test_page_furniture_glued_to_a_sentence_is_cut_off_and_the_sentence_kept() -
         "CLOSE The Kestrian Roads Agency said the new eastern span cost 4.2 million crowns.\n\n"
         "Image caption Lorries will be allowed across once load tests finish in March.\n\n"
         "CLOSE Skip in Skip x Embed x Share Mayor Ana Lind cut the ribbon at the eastern end of the span.\n\n"
-        "(Harbor Wire) - Engineers will inspect the bearings again in the spring.",
+        "(Harbor Wire) - Engineers will inspect the bearings again in the spring.\n\n"
+        "Image Comics will publish a graphic novel about the floods next year.",
     )
     assert [s.text for s in source_sentences([glued])] == [
         "Traffic crossed the rebuilt Belkirk bridge on Friday for the first time in months.",
@@ -116,6 +118,7 @@ def test_page_furniture_glued_to_a_sentence_is_cut_off_and_the_sentence_kept() -
         "Lorries will be allowed across once load tests finish in March.",
         "Mayor Ana Lind cut the ribbon at the eastern end of the span.",
         "Engineers will inspect the bearings again in the spring.",
+        "Image Comics will publish a graphic novel about the floods next year.",  # a name, not furniture
     ]
 
 

@@ -27,15 +27,18 @@ _BOILERPLATE = re.compile(
     r"we will update|update this (story|article)|this story (is|has been) updated|"
     r"(first|originally) (appeared|published) in|in the comments|join the conversation|our gallery|"
     r"unsubscribe|by submitting|terms of (use|service)|privacy policy|after the jump|skip in skip|"
-    r"(video|clip|photo|gallery|graphic) (above|below)|^updated\b)",
+    r"(video|clip|photo|gallery|graphic) (above|below)|^updated (at|on|about|\d))",
     re.IGNORECASE,
 )
 # Page furniture glued to the front of a sentence by the extractor: "(CNN)The ...", "CLOSE The Dow ...",
 # "Image caption Paul ...", "Email This Even at 88 ...". It is cut off; the rest is the sentence.
+# A word that also opens real sentences ("Image Comics", "Analysis Group", "Updated figures") only counts
+# before an article or with its colon.
 _LEADING_FURNITURE = re.compile(
     r"^(?:\([A-Z][\w.&' ]{1,40}\)\s*(?:-{1,2}|[—–])?\s*"
-    r"|(?:CLOSE(?: Skip in Skip x Embed x Share)?|Image caption|Image|Email This|Buy Photo|Original|Analysis|UPDATE"
-    r"|Update)\s*[:|]?\s+(?=[\"“A-Z]))"
+    r"|(?:CLOSE(?: Skip in Skip x Embed x Share)?|Image caption|Email This|Buy Photo)\s+(?=[\"“A-Z])"
+    r"|(?:Image|Analysis)\s+(?=(?:The|A|An|There|In)\b)"
+    r"|(?:Original|Update|UPDATE|Updated)\s*[:|]\s*(?=[\"“A-Z]))"
 )
 # Photo captions: wire "FILE - In this May 20, 2017, file photo, ..." and "..., Saturday, March 23, 2013."
 _CAPTION = re.compile(
