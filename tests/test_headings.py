@@ -8,7 +8,7 @@ from collections import defaultdict
 from newsdesk.demo.corpus import OUTLETS, load_corpus
 from newsdesk.stories.embed import get_embedder
 from newsdesk.types import Article
-from newsdesk.writing.headings import names, section_heading
+from newsdesk.writing.headings import full_names, names, section_heading
 from newsdesk.writing.writer import all_sentences, write_extractive
 
 FIXED = {"Introduction", "Outlook", "Background"}
@@ -42,10 +42,10 @@ def test_a_lone_surname_heading_is_completed_from_the_story_but_not_into_a_body_
         *others,
     ]
     assert section_heading(texts, others) == "Calder"  # the section alone never spells the first name out
-    assert section_heading(texts, others, story) == "Ines Calder"  # the story opens two sentences with it
+    assert section_heading(texts, others, full_names(story)) == "Ines Calder"  # the story opens two sentences with it
     prices = ["Prices in Aldonia are rising at 5.1% a year.", "Aldonia's mark gained 0.4% within minutes."]
     bank = ["The Bank of Aldonia raised its main interest rate.", *prices, *others]
-    assert section_heading(prices, others, bank) == "Aldonia"  # a country, not the bank named after it
+    assert section_heading(prices, others, full_names(bank)) == "Aldonia"  # a country, not the bank named after it
 
 
 def test_every_demo_heading_reads_as_a_theme_of_its_section() -> None:

@@ -7,7 +7,7 @@ import re
 import numpy as np
 from sklearn.cluster import AgglomerativeClustering
 
-from newsdesk.writing.headings import section_heading
+from newsdesk.writing.headings import full_names, section_heading
 from newsdesk.writing.select import Budget, ScoredSentences, predecessor, reading_order, select_sentences
 from newsdesk.writing.sentences import is_dangling, is_forward_looking
 
@@ -93,11 +93,11 @@ def plan_briefing(scored: ScoredSentences, used: frozenset[int]) -> list[tuple[s
     groups = _themes(scored, pool) if len(pool) >= 4 else [pool] if pool else []
     _with_key_quote(scored, groups, taken)
     texts = {i: scored.sentences[i].text for g in groups for i in g}
-    story_texts = [s.text for s in scored.sentences]
+    full = full_names([s.text for s in scored.sentences])  # the story's names, for every section's heading
     themed: list[tuple[str, list[int]]] = []
     for group in groups:
         others = [texts[i] for g in groups if g is not group for i in g]
-        heading = section_heading([texts[i] for i in group], others, story_texts)
+        heading = section_heading([texts[i] for i in group], others, full)
         same = next((t for t in themed if t[0] == heading), None)
         if same is not None:  # two groups named alike are one theme
             same[1][:] = capped(scored, same[1] + group, heading)

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
+_POSSESSIVE = re.compile(r"['’]s$")  # "Kestria's" ends a name
 _NAME = re.compile(r"\b[A-Z][\w'’\-]+(?:\s+(?:of|the|de|von|van|for)?\s*[A-Z][\w'’\-]+)*")
 _CAPITAL_FILLER = frozenset(
     "The A An In On At For But And It He She They We I This That These Those His Her Its Their Our Mr Mrs Ms Dr "
@@ -72,7 +73,7 @@ def names(text: str, mid_capitals: set[str]) -> list[str]:
             words = words[1:]  # a capital that only ever opens sentences is no name
         run: list[str] = []
         for word in [*words, ""]:
-            owner = re.search(r"['’]s$", word) is not None
+            owner = _POSSESSIVE.search(word) is not None
             if word and not owner:
                 run.append(re.sub(r"-based$", "", word))
                 continue
@@ -108,8 +109,11 @@ def _without_role(name: str) -> str:
     return " ".join(words)
 
 
-def _full_names(texts: list[str], capitals: set[str]) -> dict[str, str]:
-    """Each shorter name mapped to the longest name it ends ("Solberg" -> "Hanne Solberg"), when that is unique."""
+def full_names(texts: Sequence[str]) -> dict[str, str]:
+    """Each shorter name in a story's sentences mapped to the longest name it ends ("Solberg" -> "Hanne
+    Solberg"), when that is unique: computed once per story, and given to every section's heading."""
+    texts = list(dict.fromkeys(texts))  # a sentence counts once, however many sections quote it
+    capitals = _mid_capitals(texts)
     found = {_without_role(n) for t in texts for n in names(t, capitals)}
     known = sorted(found | _opening_full_names(texts, found))
     full: dict[str, str] = {}
@@ -128,24 +132,23 @@ def _opening_full_names(texts: list[str], found: set[str]) -> set[str]:
         f"{first} {second}"
         for first, second in (re.findall(r"[\w'’\-]+", t)[:2] for t in texts if len(t.split()) > 1)
         if first[:1].isupper() and first not in _CAPITAL_FILLER and first.lower() not in _ROLES
-        and re.sub(r"['’]s$", "", second) in found and " " not in second
+        and _POSSESSIVE.sub("", second) in found and " " not in second
     )  # fmt: skip
     return {name for name, count in openings.items() if count >= 2}
 
 
-def _story_names(text: str, capitals: set[str], full: dict[str, str]) -> set[str]:
+def _story_names(text: str, capitals: set[str], full: Mapping[str, str]) -> set[str]:
     return {full.get(n, n) for n in (_without_role(m) for m in names(text, capitals))}
 
 
-def section_heading(texts: list[str], other_texts: list[str], story_texts: Sequence[str] = ()) -> str | None:
+def section_heading(texts: list[str], other_texts: list[str], full: Mapping[str, str] | None = None) -> str | None:
     """A heading naming what these sentences share and the rest of the briefing lacks, or None.
 
     A shared phrase of two or more words reads best ("Battery cooling system"), then a shared name
     ("Cape Ressa"), then a shared single word; names and words are never glued together. A lone surname is
-    completed from all of the story's sentences (`story_texts`) when they give it one full name."""
+    completed by `full` (`full_names` of all the story's sentences; by default, of these sentences only)."""
     capitals = _mid_capitals([*texts, *other_texts])
-    every = [*texts, *other_texts, *story_texts]
-    full = _full_names(every, _mid_capitals(every))
+    full = full_names([*texts, *other_texts]) if full is None else full
     name_in = Counter(p for t in texts for p in _story_names(t, capitals, full))
     name_out = Counter(p for t in other_texts for p in _story_names(t, capitals, full))
     lowered = {p.lower() for t in texts for p in names(t, capitals)}
