@@ -98,7 +98,6 @@ class StoryEngine:
         self._by_keywords = by_keywords
         self._df: dict[str, int] = {}
         self._n_docs = 0
-        self._terms: dict[str, dict[str, float]] = {}
         self._scored: dict[str, StoryCandidate] = {}  # stories with their terms, as compared (built once each)
         self._norms: dict[tuple[str, int], float] = {}
         self._prefetched: dict[str, list[str]] = {}
@@ -116,25 +115,18 @@ class StoryEngine:
         return self._df, self._n_docs
 
     def _story(self, story_id: str) -> StoryCandidate:
-        story = self._scored.get(story_id)
-        if story is not None:
-            return story
-        state = self.index.get(story_id)
-        if story_id not in self._terms:
-            if state.terms:
-                self._terms[story_id] = state.terms
-            else:
-                self._terms.update(self._load_terms([story_id]))
-        story = StoryCandidate(
-            state.story_id, state.centroid, state.updated_at, state.size, self._terms[story_id], state.sections
-        )
-        self._scored[story_id] = story
-        return story
+        if story_id not in self._scored:
+            self._load_compared([story_id])
+        return self._scored[story_id]
 
-    def _load_missing_terms(self, story_ids: Sequence[str]) -> None:
-        missing = [s for s in story_ids if s not in self._terms and not self.index.get(s).terms]
-        if missing:
-            self._terms.update(self._load_terms(missing))
+    def _load_compared(self, story_ids: Sequence[str]) -> None:
+        """Build the compared stories not built yet, loading in one call the terms the window left out."""
+        todo = [s for s in story_ids if s not in self._scored]
+        missing = [s for s in todo if not self.index.get(s).terms]
+        loaded = self._load_terms(missing) if missing else {}
+        for story_id in todo:
+            state = self.index.get(story_id)
+            self._scored[story_id] = state if state.terms else replace(state, terms=loaded[story_id])
 
     def _norm(self, story: StoryCandidate) -> float:
         key = (story.story_id, story.size)
@@ -144,7 +136,6 @@ class StoryEngine:
 
     def _remember(self, story: StoryCandidate) -> None:
         self.index.upsert(story)
-        self._terms[story.story_id] = story.terms
         self._scored[story.story_id] = story
         self._recent.upsert(story)
 
@@ -202,7 +193,7 @@ class StoryEngine:
         usual, spread = self.index.background(unit, query.published, params.window, prior)
         candidates = self._candidates(query, weights, exclude)
         self._last_candidates = candidates
-        self._load_missing_terms(candidates)
+        self._load_compared(candidates)
         for story_id in candidates:
             story = self._story(story_id)
             meaning = (float(np.dot(story.centroid, unit)) - usual) / spread
@@ -269,7 +260,6 @@ class StoryEngine:
         merged = combine(kept, gone)
         self.index.remove(gone.story_id)
         self._recent.remove(gone.story_id)
-        self._terms.pop(gone.story_id, None)
         self._scored.pop(gone.story_id, None)
         self._remember(merged)
         return Merge(kept=merged, gone=gone.story_id)
