@@ -44,9 +44,14 @@ def encode_terms(terms: Mapping[str, float]) -> tuple[str, bytes]:
     return names, np.fromiter(terms.values(), dtype=np.float64, count=len(terms)).tobytes()
 
 
-def decode_terms(names: str, weights: bytes) -> dict[str, float]:
-    """The inverse of encode_terms (the same floats, in the same order)."""
-    return dict(zip(names.split("\n"), np.frombuffer(weights, dtype=np.float64).tolist(), strict=False))
+def decode_terms(
+    names: str | None, weights: bytes | None, before: str | Mapping[str, float] = "{}"
+) -> dict[str, float]:
+    """The inverse of encode_terms (the same floats, in the same order). A story written before its store had
+    these columns has no weights: its terms are the JSON it was written with (`before`: text, or decoded)."""
+    if weights is None:
+        return json.loads(before) if isinstance(before, str) else dict(before)
+    return dict(zip((names or "").split("\n"), np.frombuffer(weights, dtype=np.float64).tolist(), strict=False))
 
 
 def _sentences(items: list[dict[str, object]]) -> tuple[Sentence, ...]:

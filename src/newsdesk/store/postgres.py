@@ -58,10 +58,8 @@ _STATE_UPSERT = (
 
 
 def _terms(row: Row) -> dict[str, float]:
-    """A story's summed terms, from their names and weights or (rows written before migration 2) JSON."""
-    if row["term_weights"] is None:
-        return row["terms"]
-    return decode_terms(row["term_names"], row["term_weights"])
+    """A story's summed terms (rows written before migration 2 keep them as JSONB in `terms`)."""
+    return decode_terms(row["term_names"], row["term_weights"], row["terms"])
 
 
 def _record(kind: type[Any], row: Row) -> Any:

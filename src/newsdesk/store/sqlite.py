@@ -33,22 +33,21 @@ from newsdesk.types import Article, RelatedStory, Source, Story, StoryVersion, W
 
 _EPOCH = "1970-01-01T00:00:00+00:00"  # when an earlier writing's time was never recorded
 # the columns a story's engine state fills (terms: the JSON of rows written before migration 8, '{}' since)
-_STATE = ("updated_at", "centroid", "size", "terms", "term_names", "term_weights", "sections")
+_STATE_COLUMNS = ("updated_at", "centroid", "size", "terms", "term_names", "term_weights", "sections")
 _STATE_INSERT = (
-    f"INSERT INTO stories (id, created_at, {', '.join(_STATE)}, dirty) VALUES (?, ?, {', '.join('?' * len(_STATE))}, 1)"
+    f"INSERT INTO stories (id, created_at, {', '.join(_STATE_COLUMNS)}, dirty) "
+    f"VALUES (?, ?, {', '.join('?' * len(_STATE_COLUMNS))}, 1)"
 )
-_STATE_UPDATE = f"UPDATE stories SET {', '.join(f'{c} = ?' for c in _STATE)}, dirty = 1 WHERE id = ?"
-_STATE_UPSERT = f"ON CONFLICT(id) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in _STATE)}, dirty = 1"
+_STATE_UPDATE = f"UPDATE stories SET {', '.join(f'{c} = ?' for c in _STATE_COLUMNS)}, dirty = 1 WHERE id = ?"
+_STATE_UPSERT = f"ON CONFLICT(id) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in _STATE_COLUMNS)}, dirty = 1"
 _STORY_COLUMNS = """
     s.id, s.created_at, s.updated_at, s.headline, s.standfirst, s.writing, s.topic, s.article_count, s.outlet_count
 """
 
 
 def _terms(row: sqlite3.Row) -> dict[str, float]:
-    """A story's summed terms, from their names and weights or (rows written before migration 8) JSON."""
-    if row["term_weights"] is None:
-        return json.loads(row["terms"])
-    return decode_terms(row["term_names"], row["term_weights"])
+    """A story's summed terms (rows written before migration 8 keep them as JSON in `terms`)."""
+    return decode_terms(row["term_names"], row["term_weights"], row["terms"])
 
 
 class SQLiteStore(LinkingTables, SQLitePublishing):
@@ -453,7 +452,7 @@ class SQLiteStore(LinkingTables, SQLitePublishing):
 
     @staticmethod
     def _state_values(story: StoryCandidate) -> tuple[Any, ...]:
-        """The values of the _STATE columns: the columns a story's engine state fills."""
+        """The values of _STATE_COLUMNS: the columns a story's engine state fills."""
         return (
             encode_time(story.updated_at),
             encode_vector(story.centroid),
