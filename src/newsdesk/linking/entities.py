@@ -22,8 +22,10 @@ LEAD_PARAGRAPHS = 3  # NER reads the headline and this many paragraphs: names th
 _LEAD_CHARS = 1500  # ...and at most this much of them
 PERSON, ORGANISATION, PLACE = "person", "organisation", "place"
 _KINDS = {"PERSON": PERSON, "ORG": ORGANISATION, "GPE": PLACE, "LOC": PLACE, "FAC": PLACE}
-# kept besides: nationalities (they point at a place), and kinds the small model gives unfamiliar full names
-_KEPT_OTHER = frozenset({"NORP", "PRODUCT", "WORK_OF_ART", "EVENT"})
+# kinds the small model gives unfamiliar full names ("Ines Calder" as a PRODUCT); kept besides them:
+# nationalities, which point at a place
+_MISREAD = frozenset({"PRODUCT", "WORK_OF_ART", "EVENT"})
+_KEPT_OTHER = _MISREAD | {"NORP"}
 # where a name was seen, as weight: a headline name is what the story is about
 HEADLINE, LEAD, BODY = 1.0, 0.6, 0.3
 _TITLES = {
@@ -56,7 +58,7 @@ class Mention:
     """One name found in one article."""
 
     text: str  # the name as written
-    label: str  # spaCy's label (PERSON, ORG, GPE, LOC, FAC, NORP, or a misreading kind such as PRODUCT)
+    label: str  # spaCy's label (PERSON, ORG, GPE, LOC, FAC, NORP, or one of _MISREAD)
     weight: float  # HEADLINE, LEAD or BODY
     outlet: str  # the article's outlet
 
@@ -103,10 +105,11 @@ def find_mentions(articles: Sequence[Article]) -> list[Mention]:
 def _full_names_misread(mentions: Sequence[Mention], named: Sequence[Mention]) -> list[Mention]:
     """Full names the model read as another kind ("Ines Calder" as a PRODUCT) whose surname it does read as
     a person elsewhere in the story ("Ms. Calder"): persons, so the lone surname finds its full name."""
-    surnames = {clean_name(m.text) for m in named if m.label == "PERSON" and " " not in clean_name(m.text)}
+    people = {clean_name(m.text) for m in named if m.label == "PERSON"}
+    surnames = {name for name in people if " " not in name}
     found = []
     for mention in mentions:
-        if mention.label in _KINDS or mention.label == "NORP":
+        if mention.label not in _MISREAD:
             continue
         words = clean_name(mention.text).split()
         if 2 <= len(words) <= 3 and words[-1] in surnames and all(w[:1].isupper() for w in words):
