@@ -100,6 +100,23 @@ def test_index_nearest_in_a_large_window_ranks_as_a_full_sort_does() -> None:
     assert set(found[0]) <= {"s7", *(f"s{n}" for n in range(100, 140))}  # the tied copies of the query itself
 
 
+def test_index_keeps_earlier_stories_when_a_window_load_grows_it() -> None:
+    rng = np.random.default_rng(5)
+    vectors = normalise_rows(rng.standard_normal((2500, 8)))  # float64 centroids, stored as float32
+    index = StoryIndex(dim=8, capacity=4)
+    index.upsert(StoryCandidate("first", vectors[0], T0, 1, {}))
+    index.extend([StoryCandidate(f"s{n}", v, T0 - timedelta(days=n % 9), 1, {}) for n, v in enumerate(vectors[1:2000])])
+    index.extend([StoryCandidate(f"t{n}", v, T0, 1, {}) for n, v in enumerate(vectors[2000:])])  # grows again
+    index.upsert(StoryCandidate("last", vectors[3], T0, 1, {}))
+    assert len(index) == 2501
+    cosines, days = index.compare(["first", "s10", "t0", "last"], vectors[0].astype(np.float32), T0)
+    expected = [vectors[0] @ vectors[0], vectors[11] @ vectors[0], vectors[2000] @ vectors[0], vectors[3] @ vectors[0]]
+    assert cosines.tolist() == pytest.approx(expected, abs=1e-6)
+    assert days.tolist() == [0.0, 1.0, 0.0, 0.0]  # s10 was last updated a day before T0
+    found = index.nearest(vectors[[0, 2400]].astype(np.float32), T0, timedelta(days=30), k=1)
+    assert found == [["first"], ["t400"]]
+
+
 def _engine(stories: list[StoryCandidate], df: Counter[str], terms: dict[str, dict[str, float]]) -> StoryEngine:
     return StoryEngine(
         PARAMS,
@@ -283,3 +300,26 @@ def test_a_story_told_in_different_words_is_judged_by_its_direction_not_its_spre
     # merge threshold; its mean vector (strike, port) / 2 would have scored about 0.23, under it
     merge = engine.merge_candidate("spread")
     assert merge is not None and merge.kept.story_id == "big"
+
+
+def test_a_pass_pauses_the_garbage_collector_and_restores_it() -> None:
+    import gc
+
+    from newsdesk.pipeline import _collector_paused
+
+    seen: list[bool] = []
+    assert gc.isenabled()
+    with _collector_paused():
+        seen.append(gc.isenabled())
+        with _collector_paused():  # a second pass at once (another thread's) ends first
+            seen.append(gc.isenabled())
+        seen.append(gc.isenabled())  # still paused: the first pass runs on
+    seen.append(gc.isenabled())
+    gc.disable()
+    try:
+        with _collector_paused():
+            pass
+        seen.append(gc.isenabled())  # a collector the application had turned off stays off
+    finally:
+        gc.enable()
+    assert seen == [False, False, False, True, False]

@@ -23,6 +23,8 @@ from newsdesk.store.base import StoryCandidate
 from newsdesk.stories.embed import normalise_rows
 from newsdesk.stories.terms import cosine, length
 
+Score = float | np.ndarray  # one story's similarity, or many stories' at once
+
 SHORT_TEXT_WORDS = 50  # an article with fewer words of body text is judged by its headline
 STORY_TERMS_KEPT = 1000  # a story keeps its heaviest summed terms; the tail of rare one-offs is dropped
 
@@ -89,9 +91,10 @@ def split_story_id(story_id: str, article_id: str) -> str:
     return hashlib.sha1(f"split:{story_id}:{article_id}".encode()).hexdigest()[:12]
 
 
-def similarity(meaning: float, wording: float, params: ClusterParams, short: bool = False) -> float:
-    """Combined similarity from embedding closeness (standard deviations above the usual cosine) and TF-IDF."""
-    rescaled = min(1.0, max(0.0, meaning / params.meaning_scale))
+def similarity(meaning: Score, wording: Score, params: ClusterParams, short: bool = False) -> Score:
+    """Combined similarity from embedding closeness (standard deviations above the usual cosine) and TF-IDF
+    (of one story, or of many at once as arrays)."""
+    rescaled = np.clip(np.divide(meaning, params.meaning_scale), 0.0, 1.0)
     lexical = params.headline_lexical_weight if short else params.lexical_weight
     return (1.0 - lexical) * rescaled + lexical * wording
 
@@ -107,8 +110,12 @@ def staleness(article: ArticleEvidence, story: StoryCandidate, params: ClusterPa
     wording overlaps the story's only in part: the first days' steep decay keeps it apart. A follow-up of the
     event itself (a strike's end, a probe's arrival) can come any day of the window, and says the event's own
     names and words again: past the ceiling, that evidence decides, not the exact number of quiet days."""
-    days = abs((article.published - story.updated_at).total_seconds()) / 86400
-    return min(params.max_decay, params.daily_decay * days)
+    return float(decay(abs((article.published - story.updated_at).total_seconds()) / 86400, params))
+
+
+def decay(days: Score, params: ClusterParams) -> Score:
+    """staleness() for a number of quiet days (or an array of them)."""
+    return np.minimum(params.max_decay, np.multiply(params.daily_decay, days))
 
 
 def threshold(article: ArticleEvidence, params: ClusterParams) -> float:

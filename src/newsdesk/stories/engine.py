@@ -18,12 +18,12 @@ from newsdesk.stories.cluster import (
     ArticleEvidence,
     ClusterParams,
     combine,
+    decay,
     join,
     new_story,
     section_conflict,
     similarity,
     split_story_id,
-    staleness,
     survivor,
     terms_norm,
     threshold,
@@ -187,23 +187,25 @@ class StoryEngine:
         self, query: ArticleEvidence, weights: Mapping[str, float], exclude: str = ""
     ) -> tuple[float, StoryCandidate | None]:
         params = self.params
-        best: tuple[float, StoryCandidate | None] = (-1.0, None)
         unit = normalise_rows(query.vector)
         prior = (params.unrelated_cosine, params.unrelated_spread)
         usual, spread = self.index.background(unit, query.published, params.window, prior)
         candidates = self._candidates(query, weights, exclude)
         self._last_candidates = candidates
+        if not candidates:
+            return -1.0, None
         self._load_compared(candidates)
-        for story_id in candidates:
-            story = self._story(story_id)
-            meaning = (float(np.dot(story.centroid, unit)) - usual) / spread
-            lexical = wording(weights, story, self._norm(story), params.tightness)
-            score = similarity(meaning, lexical, params, query.short) - staleness(query, story, params)
-            if section_conflict(query.section, story.sections):
-                score -= params.section_penalty
-            if score > best[0]:
-                best = (score, story)
-        return best
+        stories = [self._scored[s] for s in candidates]
+        # meaning and time for all candidates in one product; wording (sparse dicts) one by one
+        cosines, days = self.index.compare(candidates, unit, query.published)
+        lexical = np.fromiter(
+            (wording(weights, story, self._norm(story), params.tightness) for story in stories), float, len(stories)
+        )
+        scores = np.asarray(similarity((cosines - usual) / spread, lexical, params, query.short) - decay(days, params))
+        if params.section_penalty:
+            scores -= params.section_penalty * np.array([section_conflict(query.section, s.sections) for s in stories])
+        best = int(np.argmax(scores))  # the first of equals, as candidates come best-placed first
+        return (float(scores[best]), stories[best]) if scores[best] > -1.0 else (-1.0, None)
 
     # -- decisions ------------------------------------------------------------
     def assign(self, article: ArticleEvidence) -> Decision:

@@ -59,12 +59,15 @@ class StoryIndex:
         fresh = [s for s in stories if s.story_id not in self._slots]
         start, end = len(self._ids), len(self._ids) + len(fresh)
         if end > len(self._matrix):
-            # room for the stories a pass starts, so the first of them does not copy a full window to grow it
+            # room for the stories a pass starts, so the first of them does not copy a full window to grow it;
+            # rows past the used ones are never read, so they need no zeros (filling them costs a window's size)
             grown = max(end + end // 8, 2 * len(self._matrix))
-            self._matrix = np.concatenate([self._matrix, np.zeros((grown - len(self._matrix), self.dim), np.float32)])
-            self._times = np.concatenate([self._times, np.full(grown - len(self._times), -np.inf)])
-        if fresh:  # one concatenation of the flat centroids costs less than stacking many small rows
-            self._matrix[start:end] = np.concatenate([s.centroid for s in fresh]).reshape(len(fresh), self.dim)
+            matrix = np.empty((grown, self.dim), np.float32)
+            matrix[:start] = self._matrix[:start]
+            self._matrix = matrix
+            self._times = np.concatenate([self._times[:start], np.full(grown - start, -np.inf)])
+        if fresh:  # stacked straight into place: no temporary copy of a whole window
+            np.stack([s.centroid for s in fresh], out=self._matrix[start:end], casting="same_kind")
             self._times[start:end] = [_seconds(s.updated_at) for s in fresh]
         ids = [s.story_id for s in fresh]
         self._ids.extend(ids)
@@ -95,6 +98,12 @@ class StoryIndex:
             return []
         scores = self._matrix[[self._slots[s] for s in story_ids]] @ vector
         return [story_ids[int(i)] for i in np.argsort(-scores, kind="stable")[:k]]
+
+    def compare(self, story_ids: Sequence[str], vector: np.ndarray, at: datetime) -> tuple[np.ndarray, np.ndarray]:
+        """The dot products of these indexed stories' centroids with `vector`, and the days between `at` and
+        each one's last update."""
+        slots = [self._slots[s] for s in story_ids]
+        return self._matrix[slots] @ vector, np.abs(self._times[slots] - _seconds(at)) / 86400
 
     def background(
         self, vector: np.ndarray, at: datetime, window: timedelta, prior: tuple[float, float], sample: int = 1000
