@@ -106,20 +106,25 @@ class SQLiteStore(LinkingTables, SQLitePublishing):
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
-    def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+    def _rows(self, sql: str, params: Sequence[Any] = (), plain: bool = False) -> list[sqlite3.Row]:
+        """The rows of a query; `plain` gives tuples instead, for the queries the story engine makes of many
+        rows, where building a sqlite3.Row for each and looking its columns up by name costs more than the query."""
         with self._lock:
             try:
-                return self._db.execute(sql, params).fetchall()
+                cursor = self._db.cursor()
+                if plain:
+                    cursor.row_factory = None
+                return cursor.execute(sql, params).fetchall()
             except sqlite3.Error as exc:
                 raise StoreError(f"database error: {exc}") from None
 
-    def _rows_in(self, sql: str, values: Iterable[Any]) -> list[sqlite3.Row]:
+    def _rows_in(self, sql: str, values: Iterable[Any], plain: bool = False) -> list[sqlite3.Row]:
         """Rows of `sql` whose `IN ({})` takes `values`, queried in chunks under SQLite's variable limit."""
         wanted = list(values)
         rows: list[sqlite3.Row] = []
         for start in range(0, len(wanted), 500):
             chunk = wanted[start : start + 500]
-            rows.extend(self._rows(sql.format(",".join("?" * len(chunk))), chunk))
+            rows.extend(self._rows(sql.format(",".join("?" * len(chunk))), chunk, plain))
         return rows
 
     def _migrate(self) -> None:
@@ -335,7 +340,8 @@ class SQLiteStore(LinkingTables, SQLitePublishing):
         return [NearCopy(r[0], r[1], np.frombuffer(r[2], dtype=np.uint64)) for r in rows]
 
     def document_frequencies(self, terms: Iterable[str]) -> tuple[dict[str, int], int]:
-        found = {r[0]: r[1] for r in self._rows_in("SELECT term, df FROM term_df WHERE term IN ({})", set(terms))}
+        sql = "SELECT term, df FROM term_df WHERE term IN ({})"
+        found = {r[0]: r[1] for r in self._rows_in(sql, set(terms), plain=True)}
         total = self._rows("SELECT df FROM term_df WHERE term = ''")
         found.pop("", None)
         return found, int(total[0][0]) if total else 0
@@ -350,6 +356,7 @@ class SQLiteStore(LinkingTables, SQLitePublishing):
                 WHERE k.term IN ({marks}) AND a.published >= ? AND a.story_id IS NOT NULL
                 GROUP BY a.story_id ORDER BY COUNT(*) DESC, MAX(a.published) DESC LIMIT ?""",
             [*terms, encode_time(since), limit],
+            plain=True,
         )
         return [r[0] for r in rows]
 
@@ -363,7 +370,7 @@ class SQLiteStore(LinkingTables, SQLitePublishing):
 
     def vectors(self, article_ids: Sequence[str]) -> dict[str, np.ndarray]:
         sql = "SELECT article_id, vector FROM embeddings WHERE article_id IN ({})"
-        return {row["article_id"]: decode_vector(row["vector"]) for row in self._rows_in(sql, article_ids)}
+        return {row[0]: decode_vector(row[1]) for row in self._rows_in(sql, article_ids, plain=True)}
 
     def count_articles(self) -> int:
         return int(self._rows("SELECT COUNT(*) FROM articles")[0][0])
@@ -393,12 +400,12 @@ class SQLiteStore(LinkingTables, SQLitePublishing):
                 {},
                 sections[text] if text in sections else sections.setdefault(text, json.loads(text)),
             )
-            for story_id, centroid, updated_at, size, text in self._rows(sql, (encode_time(since),))
+            for story_id, centroid, updated_at, size, text in self._rows(sql, (encode_time(since),), plain=True)
         ]
 
     def story_terms(self, story_ids: Sequence[str]) -> dict[str, dict[str, float]]:
-        sql = "SELECT id, terms, term_names, term_weights FROM stories WHERE id IN ({})"
-        return {row["id"]: _terms(row) for row in self._rows_in(sql, story_ids)}
+        sql = "SELECT id, term_names, term_weights, terms FROM stories WHERE id IN ({})"
+        return {row[0]: decode_terms(*row[1:]) for row in self._rows_in(sql, story_ids, plain=True)}
 
     def story_state(self, story_id: str) -> StoryCandidate:
         columns = "id, centroid, updated_at, size, sections, terms, term_names, term_weights"
