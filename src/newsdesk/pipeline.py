@@ -161,7 +161,7 @@ def article_evidence(article: Article, vector: np.ndarray) -> ArticleEvidence:
         terms=article_terms(article.title, article.text),
         published=article.published,
         section=normalise_topic(article.section),
-        short=len(article.text.split()) < SHORT_TEXT_WORDS,
+        short=len(article.text.split(None, SHORT_TEXT_WORDS)) < SHORT_TEXT_WORDS,  # counted no further
     )
 
 

@@ -20,7 +20,7 @@ _STOP = frozenset(ENGLISH_STOP_WORDS) | {"said", "says", "say", "told", "accordi
 
 def article_terms(title: str, text: str, lead_words: int = 400) -> Counter[str]:
     """Term counts of an article: title terms count twice, then the first words of the text."""
-    words = " ".join(text.split()[:lead_words])
+    words = " ".join(text.split(None, lead_words)[:lead_words])  # the rest stays one string: never split
     counts: Counter[str] = Counter()
     for chunk, weight in ((title, 2), (words, 1)):
         for token in _TOKEN.findall(chunk.lower()):
