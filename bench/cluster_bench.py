@@ -134,6 +134,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "bench.db"
         shutil.copy(cached, path)
+        os.sync()  # the copy's 1 GB is written out now, not during the timed pass
         store = open_store(f"sqlite:///{path}")
         embedder = get_embedder(settings.embedder)
         indexed = store.count_stories()
