@@ -45,9 +45,7 @@ class StoryIndex:
         slot = self._slots.get(story.story_id)
         if slot is None:
             slot = len(self._ids)
-            if slot == len(self._matrix):
-                self._matrix = np.concatenate([self._matrix, np.zeros_like(self._matrix)])
-                self._times = np.concatenate([self._times, np.full(len(self._times), -np.inf)])
+            self._reserve(slot + 1)
             self._ids.append(story.story_id)
             self._slots[story.story_id] = slot
         self._matrix[slot] = story.centroid
@@ -58,14 +56,7 @@ class StoryIndex:
         """Add many new stories at once (loading a window)."""
         fresh = [s for s in stories if s.story_id not in self._slots]
         start, end = len(self._ids), len(self._ids) + len(fresh)
-        if end > len(self._matrix):
-            # room for the stories a pass starts, so the first of them does not copy a full window to grow it;
-            # rows past the used ones are never read, so they need no zeros (filling them costs a window's size)
-            grown = max(end + end // 8, 2 * len(self._matrix))
-            matrix = np.empty((grown, self.dim), np.float32)
-            matrix[:start] = self._matrix[:start]
-            self._matrix = matrix
-            self._times = np.concatenate([self._times[:start], np.full(grown - start, -np.inf)])
+        self._reserve(end)
         if fresh:  # stacked straight into place: no temporary copy of a whole window
             np.stack([s.centroid for s in fresh], out=self._matrix[start:end], casting="same_kind")
             self._times[start:end] = [_seconds(s.updated_at) for s in fresh]
@@ -73,6 +64,19 @@ class StoryIndex:
         self._ids.extend(ids)
         self._slots.update(zip(ids, range(start, end), strict=True))
         self._state.update(zip(ids, fresh, strict=True))
+
+    def _reserve(self, rows: int) -> None:
+        """Room for this many stories. Growing leaves room for the stories a pass starts, so the first of them
+        does not copy a full window again; rows past the used ones are never read, so they need no zeros
+        (filling them would cost a window's size)."""
+        if rows <= len(self._matrix):
+            return
+        used = len(self._ids)
+        grown = max(rows + rows // 8, 2 * len(self._matrix))
+        matrix = np.empty((grown, self.dim), np.float32)
+        matrix[:used] = self._matrix[:used]
+        self._matrix = matrix
+        self._times = np.concatenate([self._times[:used], np.full(grown - used, -np.inf)])
 
     def remove(self, story_id: str) -> None:
         """Forget a story (merged into another)."""
