@@ -105,16 +105,17 @@ def section_conflict(section: str, sections: Mapping[str, int]) -> bool:
 
 
 def staleness(article: ArticleEvidence, story: StoryCandidate, params: ClusterParams) -> float:
-    """What time takes off the similarity: the longer a story has been quiet, the more evidence it takes to
-    join it, up to a ceiling. Another event sharing the story's people or places comes soon after it, and its
-    wording overlaps the story's only in part: the first days' steep decay keeps it apart. A follow-up of the
-    event itself (a strike's end, a probe's arrival) can come any day of the window, and says the event's own
-    names and words again: past the ceiling, that evidence decides, not the exact number of quiet days."""
+    """What time takes off the similarity of an article to a story (see decay)."""
     return float(decay(abs((article.published - story.updated_at).total_seconds()) / 86400, params))
 
 
 def decay(days: Score, params: ClusterParams) -> Score:
-    """staleness() for a number of quiet days (or an array of them)."""
+    """What time takes off the similarity, for a story quiet this many days (or an array of them): the longer a story
+    has been quiet, the more evidence it takes to join it, up to a ceiling. Another event sharing the story's people
+    or places comes soon after it, and its wording overlaps the story's only in part: the first days' steep decay
+    keeps it apart. A follow-up of the event itself (a strike's end, a probe's arrival) can come any day of the
+    window, and says the event's own names and words again: past the ceiling, that evidence decides, not the exact
+    number of quiet days."""
     return np.minimum(params.max_decay, np.multiply(params.daily_decay, days))
 
 
