@@ -106,9 +106,9 @@ class SQLiteStore(LinkingTables, SQLitePublishing):
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
-    def _rows(self, sql: str, params: Sequence[Any] = (), plain: bool = False) -> list[sqlite3.Row]:
-        """The rows of a query; `plain` gives tuples instead, for the queries the story engine makes of many
-        rows, where building a sqlite3.Row for each and looking its columns up by name costs more than the query."""
+    def _rows(self, sql: str, params: Sequence[Any] = (), plain: bool = False) -> list[Any]:
+        """The rows of a query as sqlite3.Row, or with `plain` as tuples: for the queries the story engine makes
+        of many rows, where building a Row for each and looking its columns up by name costs more than the query."""
         with self._lock:
             try:
                 cursor = self._db.cursor()
@@ -118,10 +118,10 @@ class SQLiteStore(LinkingTables, SQLitePublishing):
             except sqlite3.Error as exc:
                 raise StoreError(f"database error: {exc}") from None
 
-    def _rows_in(self, sql: str, values: Iterable[Any], plain: bool = False) -> list[sqlite3.Row]:
+    def _rows_in(self, sql: str, values: Iterable[Any], plain: bool = False) -> list[Any]:
         """Rows of `sql` whose `IN ({})` takes `values`, queried in chunks under SQLite's variable limit."""
         wanted = list(values)
-        rows: list[sqlite3.Row] = []
+        rows: list[Any] = []
         for start in range(0, len(wanted), 500):
             chunk = wanted[start : start + 500]
             rows.extend(self._rows(sql.format(",".join("?" * len(chunk))), chunk, plain))
