@@ -1,5 +1,6 @@
 """The story engine's stages on their own: dedupe, terms, the index, assignment with a window, merging."""
 
+import gc
 from collections import Counter
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -8,6 +9,7 @@ import numpy as np
 import pytest
 
 from newsdesk.ingest.urls import article_id, canonical_url
+from newsdesk.pipeline import _collector_paused
 from newsdesk.store.base import StoryCandidate
 from newsdesk.stories.cluster import (
     ArticleEvidence,
@@ -303,10 +305,6 @@ def test_a_story_told_in_different_words_is_judged_by_its_direction_not_its_spre
 
 
 def test_a_pass_pauses_the_garbage_collector_and_restores_it() -> None:
-    import gc
-
-    from newsdesk.pipeline import _collector_paused
-
     seen: list[bool] = []
     assert gc.isenabled()
     with _collector_paused():
