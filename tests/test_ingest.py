@@ -20,7 +20,7 @@ from newsdesk import Desk, open_desk
 from newsdesk.ingest.poll import MAX_NEW_PER_PASS
 from newsdesk.ingest.schedule import observed_gap_minutes, poll_interval, retry_at, should_disable
 from newsdesk.ingest.urls import article_id
-from newsdesk.pipeline import due_sources
+from newsdesk.pipeline import _sleep, due_sources
 from newsdesk.settings import Settings
 from newsdesk.types import RefreshReport
 
@@ -227,6 +227,17 @@ def test_refresh_forever_command_runs_until_interrupted(tmp_path: Path, http_ser
         _, errors = process.communicate(timeout=20)
     assert "1 sources, 1 new articles (0 copies)" in "".join(lines)
     assert process.returncode == 130 and "Traceback" not in errors
+
+
+def test_scheduler_sleep_ends_when_stopped_and_when_due() -> None:
+    stop = threading.Event()
+    threading.Timer(0.2, stop.set).start()
+    started = time.monotonic()
+    _sleep(stop, 60.0)  # in short steps, so a stop (or a signal) is seen within one step
+    assert stop.is_set() and time.monotonic() - started < 5.0
+    started = time.monotonic()
+    _sleep(threading.Event(), 0.3)
+    assert 0.3 <= time.monotonic() - started < 5.0
 
 
 FORMATS = ["rss090.rdf", "rss091.xml", "rss092.xml", "rss10.rdf", "rss.xml", "rss20_full.xml", "atom.xml"]

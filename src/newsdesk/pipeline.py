@@ -318,4 +318,13 @@ def refresh_forever(
             if on_pass is not None:
                 on_pass(report)
         wait = seconds_until_due(store, now())
-        stop.wait(min(60.0, max(1.0, wait if wait is not None else 60.0)))
+        _sleep(stop, min(60.0, max(1.0, wait if wait is not None else 60.0)))
+
+
+def _sleep(stop: threading.Event, seconds: float, step: float = 0.5) -> None:
+    """Wait until `stop` is set or `seconds` have passed, in short steps: a signal (Ctrl+C) is handled only
+    when the main thread runs Python again, and one long lock wait is not always woken by it (never on
+    Windows; on Linux not when the signal lands on another of the process's threads, such as a BLAS pool's)."""
+    deadline = time.monotonic() + seconds
+    while not stop.is_set() and (left := deadline - time.monotonic()) > 0:
+        stop.wait(min(step, left))
