@@ -458,6 +458,16 @@ def test_a_batch_keeps_all_its_writes_or_none(store: Store) -> None:
     assert not store.has_article("art2") and store.document_frequencies(["strike"]) == ({"strike": 1}, 1)
 
 
+def test_document_frequencies_inside_a_batch_count_its_articles(store: Store) -> None:
+    with store.batch():
+        store.add_article(NewArticle(article(1), unit(1, 0), "m", ["strike", "port"]))
+        store.add_article(NewArticle(article(2), unit(1, 0), "m", ["strike"]))
+        assert store.document_frequencies(["strike", "port"]) == ({"strike": 2, "port": 1}, 2)
+        store.add_article(NewArticle(article(3), unit(1, 0), "m", ["strike"]))
+    store.add_article(NewArticle(article(4), unit(1, 0), "m", ["port"]))
+    assert store.document_frequencies(["strike", "port"]) == ({"strike": 3, "port": 2}, 4)
+
+
 def test_a_named_lock_lets_one_holder_in_at_a_time(store: Store) -> None:
     order: list[str] = []
     inside = threading.Event()

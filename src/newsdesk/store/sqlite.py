@@ -6,6 +6,7 @@ import fcntl
 import json
 import sqlite3
 import threading
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -67,6 +68,7 @@ class SQLiteStore(LinkingTables, SQLitePublishing):
             raise StoreError(f"cannot open SQLite database {self.path}: {exc}") from None
         self._lock = threading.RLock()
         self._batch_depth = 0
+        self._pending_df: Counter[str] = Counter()  # document frequencies added in the open transaction
         self._migrate()
 
     # -- plumbing -------------------------------------------------------------
@@ -79,13 +81,28 @@ class SQLiteStore(LinkingTables, SQLitePublishing):
             try:
                 self._db.execute("BEGIN IMMEDIATE")
                 yield self._db
+                self._flush_frequencies()
                 self._db.execute("COMMIT")
             except sqlite3.Error as exc:
-                self._db.execute("ROLLBACK")
+                self._rollback()
                 raise StoreError(f"database error: {exc}") from None
             except BaseException:
-                self._db.execute("ROLLBACK")
+                self._rollback()
                 raise
+
+    def _rollback(self) -> None:
+        self._pending_df.clear()
+        self._db.execute("ROLLBACK")
+
+    def _flush_frequencies(self) -> None:
+        """Write the document frequencies the open transaction's articles added: once per term and transaction
+        (a batch of 2,000 articles shares most of its terms), not once per article."""
+        if self._pending_df:
+            self._db.executemany(
+                "INSERT INTO term_df (term, df) VALUES (?, ?) ON CONFLICT(term) DO UPDATE SET df = df + excluded.df",
+                self._pending_df.items(),
+            )
+            self._pending_df.clear()
 
     @contextmanager
     def batch(self) -> Iterator[None]:
@@ -307,10 +324,7 @@ class SQLiteStore(LinkingTables, SQLitePublishing):
                 )
             if article.copy_of is None:
                 # the row for the empty term counts original articles, so IDF needs no COUNT(*) per lookup
-                db.executemany(
-                    "INSERT INTO term_df (term, df) VALUES (?, 1) ON CONFLICT(term) DO UPDATE SET df = df + 1",
-                    [(t,) for t in {*new.terms, ""}],
-                )
+                self._pending_df.update({*new.terms, ""})  # written when the transaction ends
                 db.executemany(
                     "INSERT OR IGNORE INTO article_keywords (term, article_id) VALUES (?, ?)",
                     [(t, article.id) for t in new.keywords],
@@ -340,6 +354,8 @@ class SQLiteStore(LinkingTables, SQLitePublishing):
         return [NearCopy(r[0], r[1], np.frombuffer(r[2], dtype=np.uint64)) for r in rows]
 
     def document_frequencies(self, terms: Iterable[str]) -> tuple[dict[str, int], int]:
+        with self._lock:  # inside a batch: what its articles added counts already
+            self._flush_frequencies()
         sql = "SELECT term, df FROM term_df WHERE term IN ({})"
         found = {r[0]: r[1] for r in self._rows_in(sql, set(terms), plain=True)}
         total = self._rows("SELECT df FROM term_df WHERE term = ''")

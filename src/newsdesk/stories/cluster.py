@@ -47,7 +47,7 @@ class ClusterParams:
     unrelated_cosine: float = 0.5  # the embedder's usual cosine of unrelated news, until the window shows its own
     unrelated_spread: float = 0.11  # and its usual spread
     shortlist: int = 20  # stories compared in full, taken by embedding similarity
-    keyword_shortlist: int = 20  # more stories compared in full, taken by shared keywords
+    keyword_shortlist: int = 10  # more stories compared in full, taken by shared keywords (20 found no more)
     terms_kept: int = 128  # an article's heaviest TF-IDF terms compared and added to its story
     tightness: float = 0.25  # how much a story's spread counts against it (0: centroid cosine, 1: average link)
 
