@@ -415,6 +415,15 @@ def test_keyword_index_finds_stories_of_recent_articles(store: Store) -> None:
     copy = NewArticle(article(5, copy_of="art1"), unit(1, 0), "m", ["x"], keywords=("strike",))
     store.add_article(copy)  # copies are not indexed: their original already is
     assert store.document_frequencies(["x"]) == ({"x": 4}, 4)
+    # the index follows articles when their stories merge and split
+    store.merge_stories("s2", StoryCandidate("s1", unit(1, 1), T0, 2, {}))
+    assert store.stories_by_keywords(["wages"], T0, 10) == ["s1"]
+    assert store.stories_by_keywords(["strike", "port", "anselm"], T0, 10) == ["s1"]
+    store.split_story(
+        StoryCandidate("s1", unit(1, 1), T0, 1, {}), ["art2"], StoryCandidate("s9", unit(1, 2), T0, 1, {})
+    )
+    assert store.stories_by_keywords(["wages"], T0, 10) == ["s9"]
+    assert store.stories_by_keywords(["strike"], T0, 10) in (["s1", "s9"], ["s9", "s1"])
 
 
 def test_story_sections_are_kept(store: Store) -> None:
