@@ -7,6 +7,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Mapping
+from functools import lru_cache
 from operator import mul
 
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
@@ -18,8 +19,12 @@ PRIOR_DOCS = 0
 _STOP = frozenset(ENGLISH_STOP_WORDS) | {"said", "says", "say", "told", "according", "year", "years", "new"}
 
 
-def article_terms(title: str, text: str, lead_words: int = 400) -> Counter[str]:
-    """Term counts of an article: title terms count twice, then the first words of the text."""
+@lru_cache(maxsize=2048)
+def article_terms(title: str, text: str, lead_words: int = 400) -> Mapping[str, int]:
+    """Term counts of an article: title terms count twice, then the first words of the text.
+
+    Shared, never to be changed: a refresh counts the terms of its new articles when storing them and again
+    when placing them in stories, and the counts of the last couple of thousand articles are kept for that."""
     words = " ".join(text.split(None, lead_words)[:lead_words])  # the rest stays one string: never split
     counts: Counter[str] = Counter()
     for chunk, weight in ((title, 2), (words, 1)):
