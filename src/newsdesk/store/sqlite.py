@@ -68,7 +68,7 @@ class SQLiteStore(LinkingTables, SQLitePublishing):
             raise StoreError(f"cannot open SQLite database {self.path}: {exc}") from None
         self._lock = threading.RLock()
         self._batch_depth = 0
-        self._pending_df: Counter[str] = Counter()  # document frequencies added in the open transaction
+        self._pending_frequencies: Counter[str] = Counter()  # document frequencies added in the open transaction
         self._migrate()
 
     # -- plumbing -------------------------------------------------------------
@@ -91,18 +91,18 @@ class SQLiteStore(LinkingTables, SQLitePublishing):
                 raise
 
     def _rollback(self) -> None:
-        self._pending_df.clear()
+        self._pending_frequencies.clear()
         self._db.execute("ROLLBACK")
 
     def _flush_frequencies(self) -> None:
         """Write the document frequencies the open transaction's articles added: once per term and transaction
         (a batch of 2,000 articles shares most of its terms), not once per article."""
-        if self._pending_df:
+        if self._pending_frequencies:
             self._db.executemany(
                 "INSERT INTO term_df (term, df) VALUES (?, ?) ON CONFLICT(term) DO UPDATE SET df = df + excluded.df",
-                self._pending_df.items(),
+                self._pending_frequencies.items(),
             )
-            self._pending_df.clear()
+            self._pending_frequencies.clear()
 
     @contextmanager
     def batch(self) -> Iterator[None]:
@@ -324,7 +324,7 @@ class SQLiteStore(LinkingTables, SQLitePublishing):
                 )
             if article.copy_of is None:
                 # the row for the empty term counts original articles, so IDF needs no COUNT(*) per lookup
-                self._pending_df.update({*new.terms, ""})  # written when the transaction ends
+                self._pending_frequencies.update({*new.terms, ""})  # written when the transaction ends
                 db.executemany(
                     "INSERT OR IGNORE INTO article_keywords (term, article_id) VALUES (?, ?)",
                     [(t, article.id) for t in new.keywords],
