@@ -15,6 +15,25 @@ from newsdesk.settings import Settings, default_data_dir, load_settings
 from newsdesk.types import RefreshReport, Source
 
 
+def _count(text: str) -> int:
+    """A flag's whole number of at least 1 (argparse reports anything else as a usage error)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+def _port(text: str) -> int:
+    """A TCP port number."""
+    value = _count(text)
+    if value > 65535:
+        raise argparse.ArgumentTypeError(f"a port is at most 65535, not {value}")
+    return value
+
+
 def _print(message: str) -> None:
     print(message, flush=True)
 
@@ -231,13 +250,13 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     demo = commands.add_parser("demo", help="run the bundled demo: publish, ingest and serve the demo corpus")
-    demo.add_argument("--port", type=int, help="port for the site (default 8000)")
+    demo.add_argument("--port", type=_port, help="port for the site (default 8000)")
     demo.add_argument("--host", help="address for the site (default 127.0.0.1)")
     demo.add_argument("--no-serve", action="store_true", help="build the demo store, then exit")
     demo.set_defaults(run=cmd_demo)
 
     serve_cmd = commands.add_parser("serve", help="serve the website")
-    serve_cmd.add_argument("--port", type=int, help="port (default 8000)")
+    serve_cmd.add_argument("--port", type=_port, help="port (default 8000)")
     serve_cmd.add_argument("--host", help="address (default 127.0.0.1)")
     serve_cmd.set_defaults(run=cmd_serve)
 
@@ -262,11 +281,11 @@ def build_parser() -> argparse.ArgumentParser:
     refresh.set_defaults(run=cmd_refresh)
 
     stories = commands.add_parser("stories", help="a table of stories")
-    stories.add_argument("--limit", type=int, default=30, help="how many (default 30)")
+    stories.add_argument("--limit", type=_count, default=30, help="how many (default 30)")
     stories.set_defaults(run=cmd_stories)
 
     worker = commands.add_parser("worker", help="run jobs from the broker (NEWSDESK_BROKER_URL) until stopped")
-    worker.add_argument("--threads", type=int, help="jobs at once (default: worker_threads)")
+    worker.add_argument("--threads", type=_count, help="jobs at once (default: worker_threads)")
     worker.add_argument("--verbose", action="store_true", help="log every job with the time it took")
     worker.set_defaults(run=cmd_worker)
 
@@ -283,9 +302,9 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("task", choices=["cluster", "summarize", "similarity"], help="what to measure")
     evaluate.add_argument("--data", required=True, help="JSON-lines file of labelled records")
     evaluate.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
-    evaluate.add_argument("--limit", type=int, help="use only the first N records")
-    evaluate.add_argument("--sentences", type=int, help="summarize: sentence budget (default 3 for single documents)")
-    evaluate.add_argument("--words", type=int, help="summarize: word budget (default 250 for several documents)")
+    evaluate.add_argument("--limit", type=_count, help="use only the first N records")
+    evaluate.add_argument("--sentences", type=_count, help="summarize: sentence budget (default 3, one document)")
+    evaluate.add_argument("--words", type=_count, help="summarize: word budget (default 250, several documents)")
     evaluate.set_defaults(run=cmd_eval)
     return parser
 

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import importlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from scipy import sparse
+from sklearn.feature_extraction.text import TfidfVectorizer
 
 from newsdesk.errors import NewsdeskError
 
@@ -31,8 +34,30 @@ class EvalOptions:
     words: int | None = None  # summarize: word budget override
 
 
-def read_jsonl(path: Path, required: tuple[str, ...], limit: int | None = None) -> Iterator[dict[str, Any]]:
-    """Records of a JSON-lines file, checked for the fields a task needs."""
+@dataclass(frozen=True)
+class Kind:
+    """What a field's value must be, and how the error message names it."""
+
+    accepts: Callable[[Any], bool]
+    name: str
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+TEXT = Kind(lambda v: isinstance(v, str), "a string")
+TEXT_OR_NULL = Kind(lambda v: v is None or isinstance(v, str), "a string or null")
+TEXTS = Kind(lambda v: isinstance(v, list) and bool(v) and all(isinstance(x, str) for x in v), "a list of strings")
+LABEL = Kind(lambda v: isinstance(v, str) or (isinstance(v, int) and not isinstance(v, bool)), "a string or integer")
+FRACTION = Kind(lambda v: _is_number(v) and 0.0 <= v <= 1.0, "a number from 0 to 1")
+
+
+def read_jsonl(
+    path: Path, required: tuple[str, ...], limit: int | None = None, kinds: Mapping[str, Kind] | None = None
+) -> Iterator[dict[str, Any]]:
+    """Records of a JSON-lines file, checked for the fields a task needs and, where `kinds` names one, for
+    what its value is; a file without any record is an error too (there would be nothing to score)."""
     if not path.is_file():
         raise NewsdeskError(f"eval data {path} does not exist")
     with path.open(encoding="utf-8") as lines:
@@ -44,13 +69,31 @@ def read_jsonl(path: Path, required: tuple[str, ...], limit: int | None = None) 
                 record = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise NewsdeskError(f"{path}:{number}: not JSON ({exc.msg})") from None
+            except UnicodeDecodeError:
+                raise NewsdeskError(f"{path}:{number}: not UTF-8 text") from None
+            if not isinstance(record, dict):
+                raise NewsdeskError(f"{path}:{number}: not a JSON object")
             missing = [f for f in required if f not in record]
             if missing:
                 raise NewsdeskError(f"{path}:{number}: missing field(s) {', '.join(missing)}")
+            for field, kind in (kinds or {}).items():
+                if not kind.accepts(record[field]):
+                    raise NewsdeskError(f"{path}:{number}: {field} must be {kind.name}")
             yield record
             count += 1
             if limit is not None and count >= limit:
                 return
+    if not count:
+        raise NewsdeskError(f"{path}: no records")
+
+
+def tfidf_rows(texts: list[str], **params: Any) -> sparse.csr_matrix:
+    """Unit TF-IDF rows of the texts for a baseline (scikit-learn); all zero when they hold no word at all,
+    which scikit-learn refuses to fit ("empty vocabulary")."""
+    try:
+        return TfidfVectorizer(**params).fit_transform(texts).tocsr()
+    except ValueError:
+        return sparse.csr_matrix((len(texts), 1))
 
 
 def run_task(task: str, data: Path, options: EvalOptions) -> tuple[dict[str, Any], str]:

@@ -15,9 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
 
-from newsdesk.evaluate import EvalOptions, read_jsonl
+from newsdesk.evaluate import LABEL, TEXT_OR_NULL, EvalOptions, read_jsonl, tfidf_rows
 from newsdesk.evaluate.metrics import bcubed, pairwise
 from newsdesk.pipeline import assign_stories, store_articles
 from newsdesk.settings import Settings
@@ -139,7 +138,8 @@ def _scores(gold: Sequence[str], predicted: Sequence[Any]) -> dict[str, dict[str
 
 def run(data: Path, options: EvalOptions) -> dict[str, Any]:
     """Score newsdesk's story engine and the baselines on one labelled file."""
-    docs = list(read_jsonl(data, ("id", "title", "text", "event_id"), options.limit))
+    kinds = {"title": TEXT_OR_NULL, "text": TEXT_OR_NULL, "event_id": LABEL}
+    docs = list(read_jsonl(data, ("id", "title", "text", "event_id"), options.limit, kinds))
     articles = _articles(docs)
     settings = Settings()
     started = time.perf_counter()
@@ -147,7 +147,7 @@ def run(data: Path, options: EvalOptions) -> dict[str, Any]:
     seconds = time.perf_counter() - started
     gold = [str(doc["event_id"]) for doc in docs]  # read only to score (and to pick the baselines' thresholds)
     texts = [f"{a.title}\n{a.text}".strip() for a in articles]
-    tfidf = TfidfVectorizer(sublinear_tf=True, stop_words="english").fit_transform(texts)
+    tfidf = tfidf_rows(texts, sublinear_tf=True, stop_words="english")
     embedder = get_embedder(settings.embedder)
     embeddings = embedder.embed([article_text_for_embedding(a.title, a.text) for a in articles])
     return {

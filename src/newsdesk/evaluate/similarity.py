@@ -17,9 +17,9 @@ from typing import Any
 
 import numpy as np
 from scipy.stats import pearsonr, spearmanr
-from sklearn.feature_extraction.text import TfidfVectorizer
 
-from newsdesk.evaluate import EvalOptions, read_jsonl
+from newsdesk.errors import NewsdeskError
+from newsdesk.evaluate import FRACTION, TEXT, EvalOptions, read_jsonl, tfidf_rows
 from newsdesk.linking.entities import lead_text
 from newsdesk.linking.minilm import get_minilm
 from newsdesk.linking.profile import build_profiles
@@ -36,7 +36,10 @@ def _story(key: str, text: str) -> list[Article]:
     return [Article(id=key, url="", source_id=None, outlet=key, title="", text=text, published=_EPOCH)]
 
 
-def _correlations(predicted: np.ndarray, gold: np.ndarray) -> dict[str, float]:
+def _correlations(predicted: np.ndarray, gold: np.ndarray) -> dict[str, float | None]:
+    """Pearson and Spearman, None where one side is constant (no correlation is defined; JSON has no NaN)."""
+    if np.ptp(predicted) == 0 or np.ptp(gold) == 0:
+        return {"pearson": None, "spearman": None}
     return {
         "pearson": round(float(pearsonr(predicted, gold)[0]), 4),
         "spearman": round(float(spearmanr(predicted, gold)[0]), 4),
@@ -49,7 +52,10 @@ def _row_cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def run(data: Path, options: EvalOptions) -> dict[str, Any]:
     """Score every pair with the product's scorer and the baselines; correlations with the gold."""
-    records = list(read_jsonl(data, ("id", "text1", "text2", "similarity"), options.limit))
+    kinds = {"text1": TEXT, "text2": TEXT, "similarity": FRACTION}
+    records = list(read_jsonl(data, ("id", "text1", "text2", "similarity"), options.limit, kinds))
+    if len(records) < 2:
+        raise NewsdeskError(f"{data}: a correlation needs at least two pairs, found one")
     firsts = [str(r["text1"]) for r in records]
     seconds_ = [str(r["text2"]) for r in records]
     started = time.perf_counter()
@@ -64,8 +70,8 @@ def run(data: Path, options: EvalOptions) -> dict[str, Any]:
     ours = np.array([scorer.closeness(a, b).score for a, b in pairs])
     elapsed = time.perf_counter() - started
     gold = np.array([float(r["similarity"]) for r in records])  # read only now, to score
-    tfidf = TfidfVectorizer(sublinear_tf=True).fit(firsts + seconds_)
-    lexical = np.asarray(tfidf.transform(firsts).multiply(tfidf.transform(seconds_)).sum(axis=1)).ravel()
+    rows = tfidf_rows(firsts + seconds_, sublinear_tf=True)
+    lexical = np.asarray(rows[: len(firsts)].multiply(rows[len(firsts) :]).sum(axis=1)).ravel()
     static = get_embedder("static")
     minilm = get_minilm()
     baselines = {
@@ -82,13 +88,17 @@ def run(data: Path, options: EvalOptions) -> dict[str, Any]:
     }
 
 
+def _cell(value: float | None, width: int) -> str:
+    return f"{value:>{width}.4f}" if value is not None else f"{'n/a':>{width}}"
+
+
 def table(result: dict[str, Any]) -> str:
     """The result as a small table for the terminal."""
     lines = [
         f"similarity: {result['pairs']} pairs, {result['seconds']} s for ours",
         f"{'scorer':<28}{'pearson':>9}{'spearman':>10}",
-        f"{'newsdesk (related scorer)':<28}{result['pearson']:>9.4f}{result['spearman']:>10.4f}",
+        f"{'newsdesk (related scorer)':<28}{_cell(result['pearson'], 9)}{_cell(result['spearman'], 10)}",
     ]
     for name, scores in result["baselines"].items():
-        lines.append(f"{name:<28}{scores['pearson']:>9.4f}{scores['spearman']:>10.4f}")
+        lines.append(f"{name:<28}{_cell(scores['pearson'], 9)}{_cell(scores['spearman'], 10)}")
     return "\n".join(lines)
