@@ -76,6 +76,14 @@ def test_refresh_reports_each_bad_feed_in_one_line_and_goes_on(run, http_server)
     assert "Harbour bridge reopens after repairs" in run("stories")[1]
 
 
+def test_an_empty_or_hostless_source_is_one_clear_error(run) -> None:
+    code, _, err = run("sources", "add", "  ")
+    assert code == 1 and "a source needs a URL, file or folder" in err  # not the current folder
+    code, _, err = run("sources", "add", "http://")
+    assert code == 1 and err.strip() == "newsdesk: error: 'http://' is not an http(s) URL: it names no host"
+    assert "no sources yet" in run("sources", "list")[1]
+
+
 def test_unknown_flag_is_one_clear_error() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "newsdesk.cli", "refresh", "--bogus"], capture_output=True, text=True, check=False

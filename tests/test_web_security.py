@@ -126,6 +126,19 @@ def test_adding_a_source_needs_the_csrf_token_and_the_admin_token(hostile_desk: 
     assert "Added 1 source." in client.get("/sources?added=1").text
 
 
+def test_the_site_and_the_api_add_web_sources_only(hostile_desk: Desk, tmp_path: Path) -> None:
+    (tmp_path / "private.html").write_text("<html><body><p>Not for the public.</p></body></html>")
+    client = TestClient(create_app(hostile_desk), follow_redirects=False)
+    token = _form(client)
+    before = len(hostile_desk.sources())
+    for ref, why in [(str(tmp_path), "is not an http(s) URL"), ("http://", "names no host"), (" ", "needs a URL")]:
+        posted = client.post("/sources", data={"url": ref, "admin_token": "correct horse", "csrf_token": token})
+        assert posted.status_code == 400 and why in posted.text, ref
+        api = client.post("/api/sources", json={"url": ref}, headers={"Authorization": "Bearer correct horse"})
+        assert api.status_code == 400 and why in api.json()["error"]["message"], ref
+    assert len(hostile_desk.sources()) == before
+
+
 def test_writes_are_refused_when_no_admin_token_is_set(hostile_desk: Desk) -> None:
     desk = Desk(hostile_desk.store, hostile_desk.settings.replace(admin_token=""))
     client = TestClient(create_app(desk), follow_redirects=False)

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from newsdesk.errors import NewsdeskError, NotFoundError, SettingsError, StoreError
 from newsdesk.ingest.discover import feed_links
@@ -70,11 +71,19 @@ class Desk:
         self.close()
 
     # sources
-    def add_source(self, ref: str, *, page: bool = False) -> Source:
+    def add_source(self, ref: str, *, page: bool = False, local: bool = True) -> Source:
         """Add a feed or news sitemap URL (a site's page is replaced by the feed it links), a single article
-        page (`page=True`), or a local file or folder of saved pages and feed files."""
+        page (`page=True`), or a local file or folder of saved pages and feed files. `local=False` (the site
+        and the API) accepts http(s) URLs only: a web form must never make the server publish its own files."""
         ref = ref.strip()
-        if not ref.startswith(("http://", "https://")):
+        if not ref:
+            raise SettingsError("a source needs a URL, file or folder (an empty one would be the current folder)")
+        web = ref.startswith(("http://", "https://"))
+        if web and not urlsplit(ref).hostname:
+            raise SettingsError(f"{ref!r} is not an http(s) URL: it names no host")
+        if not web and not local:
+            raise SettingsError(f"{ref!r} is not an http(s) URL (local files and folders: `newsdesk sources add`)")
+        if not web:
             path = local_path(ref) if ref.startswith("file://") else Path(ref).expanduser()
             if path.exists():
                 return self.store.add_source(local_url(path), now(), kind="local")

@@ -75,7 +75,7 @@ def admin_routes(site: Site) -> APIRouter:
         if refusal is not None:
             return refusal
         try:
-            desk.add_source(url)
+            desk.add_source(url, local=False)
         except NewsdeskError as exc:
             return page(request, 400, error=str(exc))
         return RedirectResponse("/sources?added=1", status_code=303)

@@ -152,7 +152,7 @@ def api_routes(site: Site) -> APIRouter:
     def add_source(new: NewSource) -> SourceItem:
         if desk.store.find_source(new.url.strip()) is not None:
             raise HTTPException(409, f"{new.url.strip()} is already a source")
-        return SourceItem.of(desk.add_source(new.url))
+        return SourceItem.of(desk.add_source(new.url, local=False))
 
     @router.delete(
         "/sources/{source_id}",
