@@ -56,6 +56,15 @@ def test_a_bad_record_is_one_clear_error(
     assert eval_error(tmp_path, capsys, task, lines) == f"newsdesk: error: {message}"
 
 
+def test_a_line_not_in_utf8_is_one_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = tmp_path / "data.jsonl"
+    latin = json.dumps(PAIR | {"text2": "Floods closed the café."}, ensure_ascii=False).encode("latin-1")
+    data.write_bytes(latin + b"\n" + json.dumps(PAIR | {"id": "2"}).encode() + b"\n")
+    assert main(["eval", "similarity", "--data", str(data)]) == 1
+    err = capsys.readouterr().err
+    assert err.strip() == f"newsdesk: error: {data}:1: not UTF-8 text"
+
+
 def test_texts_without_words_still_score_and_undefined_correlations_are_null(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

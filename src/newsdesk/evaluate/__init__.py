@@ -60,17 +60,19 @@ def read_jsonl(
     what its value is; a file without any record is an error too (there would be nothing to score)."""
     if not path.is_file():
         raise NewsdeskError(f"eval data {path} does not exist")
-    with path.open(encoding="utf-8") as lines:
+    with path.open("rb") as lines:  # bytes, so that a line not in UTF-8 is reported with its number
         count = 0
-        for number, line in enumerate(lines, start=1):
+        for number, raw in enumerate(lines, start=1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise NewsdeskError(f"{path}:{number}: not UTF-8 text") from None
             if not line.strip():
                 continue
             try:
                 record = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise NewsdeskError(f"{path}:{number}: not JSON ({exc.msg})") from None
-            except UnicodeDecodeError:
-                raise NewsdeskError(f"{path}:{number}: not UTF-8 text") from None
             if not isinstance(record, dict):
                 raise NewsdeskError(f"{path}:{number}: not a JSON object")
             missing = [f for f in required if f not in record]
