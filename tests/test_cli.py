@@ -1,5 +1,7 @@
 """The `newsdesk` command: sources, refresh with bad input, stories, demo; one clear line per error."""
 
+import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -82,6 +84,24 @@ def test_an_empty_or_hostless_source_is_one_clear_error(run) -> None:
     code, _, err = run("sources", "add", "http://")
     assert code == 1 and err.strip() == "newsdesk: error: 'http://' is not an http(s) URL: it names no host"
     assert "no sources yet" in run("sources", "list")[1]
+
+
+def test_scheduler_with_an_unreachable_broker_is_one_clear_error(tmp_path: Path) -> None:
+    with socket.socket() as probe:  # a port with nothing listening
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {
+        **os.environ,
+        "NEWSDESK_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}",
+        "NEWSDESK_CONFIG": str(tmp_path / "none.toml"),
+        "NEWSDESK_BROKER_URL": f"amqp://guest:guest@127.0.0.1:{port}/",
+    }
+    command = [sys.executable, "-m", "newsdesk.cli"]
+    subprocess.run([*command, "sources", "add", "http://feeds.test/a.xml"], env=env, check=True, capture_output=True)
+    result = subprocess.run([*command, "scheduler", "--once"], env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    errors = [line for line in result.stderr.splitlines() if "error" in line.lower()]
+    assert len(errors) == 1 and errors[0].startswith("newsdesk: error: cannot queue refresh_source 1")
 
 
 def test_unknown_flag_is_one_clear_error() -> None:

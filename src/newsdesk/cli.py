@@ -237,7 +237,9 @@ def _logging(verbose: bool = False) -> None:
 
     level = logging.DEBUG if verbose else logging.INFO
     logging.basicConfig(level=level, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    logging.getLogger("pika").setLevel(logging.WARNING)
+    # pika logs each failed connection attempt as several ERROR lines with tracebacks; what failed is said once
+    # by newsdesk (the scheduler's error) or by dramatiq (a worker's consumer, retrying)
+    logging.getLogger("pika").setLevel(logging.WARNING if verbose else logging.CRITICAL)
 
 
 def build_parser() -> argparse.ArgumentParser:
