@@ -104,6 +104,22 @@ def test_scheduler_with_an_unreachable_broker_is_one_clear_error(tmp_path: Path)
     assert len(errors) == 1 and errors[0].startswith("newsdesk: error: cannot queue refresh_source 1")
 
 
+def test_serving_on_an_address_in_use_is_one_clear_error_before_any_work(run, tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        code, out, err = run("serve", "--port", port)
+        assert code == 1 and out == ""  # no "serving on" line for a server that never serves
+        expected = f"newsdesk: error: cannot serve on 127.0.0.1:{port}: Address already in use"
+        expected += " (choose another with --port)"
+        assert err.strip() == expected
+        code, out, err = run("--database", f"sqlite:///{tmp_path / 'demo.db'}", "demo", "--port", port)
+        assert code == 1 and out == "" and err.strip() == expected  # the demo is not built first
+    code, _, err = run("serve", "--host", "no-such-host.invalid")
+    assert code == 1 and err.startswith("newsdesk: error: cannot serve on 'no-such-host.invalid'")
+
+
 def test_unknown_flag_is_one_clear_error() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "newsdesk.cli", "refresh", "--bogus"], capture_output=True, text=True, check=False

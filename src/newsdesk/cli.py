@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import os
+import socket
 import sys
 import time
 from collections.abc import Sequence
@@ -127,6 +129,24 @@ def cmd_stories(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _address(args: argparse.Namespace, settings: Settings) -> tuple[str, int]:
+    """Where to serve, checked before any work: an address in use (or not this machine's) is one error line,
+    not a "serving on" line followed by the server's own failure (and, for the demo, after building it)."""
+    host, port = args.host or settings.host, args.port or settings.port
+    try:
+        family, kind, _, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except (socket.gaierror, UnicodeError) as exc:
+        raise SettingsError(f"cannot serve on {host!r}: {getattr(exc, 'strerror', None) or exc}") from None
+    with socket.socket(family, kind) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server's own socket does
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            flag = "--port" if exc.errno == errno.EADDRINUSE else "--host"
+            raise SettingsError(f"cannot serve on {host}:{port}: {exc.strerror} (choose another with {flag})") from None
+    return host, port
+
+
 def serve(desk: Desk, host: str, port: int) -> None:
     """Serve the site until interrupted."""
     import uvicorn
@@ -138,8 +158,9 @@ def serve(desk: Desk, host: str, port: int) -> None:
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    host, port = _address(args, settings)
     with _desk(args, settings) as desk:
-        serve(desk, args.host or settings.host, args.port or settings.port)
+        serve(desk, host, port)
     return 0
 
 
@@ -147,6 +168,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     from newsdesk.demo.check import check_demo
     from newsdesk.demo.server import DemoServer
 
+    host, port = (None, None) if args.no_serve else _address(args, settings)
     database = args.database or settings.database_url or f"sqlite:///{default_data_dir() / 'demo.db'}"
     if database.startswith("sqlite:///"):
         path = Path(database.removeprefix("sqlite:///"))
@@ -176,9 +198,9 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
                 for url, error in report.failed:
                     _print(f"failed: {url}: {error}")
                 return 1
-            if args.no_serve:
+            if host is None or port is None:
                 return 0
-            serve(desk, args.host or settings.host, args.port or settings.port)
+            serve(desk, host, port)
     return 0
 
 
