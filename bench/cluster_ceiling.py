@@ -35,7 +35,7 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial.distance import squareform
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from newsdesk.evaluate import read_jsonl
+from newsdesk.evaluate import ANY, LABEL, read_jsonl
 from newsdesk.evaluate.metrics import bcubed, pairwise
 from newsdesk.linking.minilm import get_minilm
 from newsdesk.stories.embed import article_text_for_embedding
@@ -146,7 +146,7 @@ def main() -> int:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     started = time.perf_counter()
-    docs = list(read_jsonl(args.data, ("id", "event_id")))
+    docs = list(read_jsonl(args.data, {"id": ANY, "event_id": LABEL}))
     gold = [str(d["event_id"]) for d in docs]
     gold_stories, gold_index = np.unique(gold, return_inverse=True)
     rows = views(docs)

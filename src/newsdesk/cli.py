@@ -168,7 +168,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     from newsdesk.demo.check import check_demo
     from newsdesk.demo.server import DemoServer
 
-    host, port = (None, None) if args.no_serve else _address(args, settings)
+    address = None if args.no_serve else _address(args, settings)
     database = args.database or settings.database_url or f"sqlite:///{default_data_dir() / 'demo.db'}"
     if database.startswith("sqlite:///"):
         path = Path(database.removeprefix("sqlite:///"))
@@ -198,9 +198,9 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
                 for url, error in report.failed:
                     _print(f"failed: {url}: {error}")
                 return 1
-            if host is None or port is None:
+            if address is None:
                 return 0
-            serve(desk, host, port)
+            serve(desk, *address)
     return 0
 
 

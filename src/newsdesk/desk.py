@@ -78,16 +78,15 @@ class Desk:
         ref = ref.strip()
         if not ref:
             raise SettingsError("a source needs a URL, file or folder (an empty one would be the current folder)")
-        web = ref.startswith(("http://", "https://"))
-        if web and not urlsplit(ref).hostname:
-            raise SettingsError(f"{ref!r} is not an http(s) URL: it names no host")
-        if not web and not local:
-            raise SettingsError(f"{ref!r} is not an http(s) URL (local files and folders: `newsdesk sources add`)")
-        if not web:
+        if not ref.startswith(("http://", "https://")):
+            if not local:
+                raise SettingsError(f"{ref!r} is not an http(s) URL (local files and folders: `newsdesk sources add`)")
             path = local_path(ref) if ref.startswith("file://") else Path(ref).expanduser()
             if path.exists():
                 return self.store.add_source(local_url(path), now(), kind="local")
             raise SettingsError(f"{ref!r} is not an http(s) URL or an existing file or folder")
+        if not urlsplit(ref).hostname:
+            raise SettingsError(f"{ref!r} is not an http(s) URL: it names no host")
         if page:
             return self.store.add_source(ref, now(), kind="page")
         if self.store.find_source(ref) is not None:

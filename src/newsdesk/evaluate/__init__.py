@@ -46,6 +46,7 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
+ANY = Kind(lambda v: True, "anything")
 TEXT = Kind(lambda v: isinstance(v, str), "a string")
 TEXT_OR_NULL = Kind(lambda v: v is None or isinstance(v, str), "a string or null")
 TEXTS = Kind(lambda v: isinstance(v, list) and bool(v) and all(isinstance(x, str) for x in v), "a list of strings")
@@ -53,11 +54,9 @@ LABEL = Kind(lambda v: isinstance(v, str) or (isinstance(v, int) and not isinsta
 FRACTION = Kind(lambda v: _is_number(v) and 0.0 <= v <= 1.0, "a number from 0 to 1")
 
 
-def read_jsonl(
-    path: Path, required: tuple[str, ...], limit: int | None = None, kinds: Mapping[str, Kind] | None = None
-) -> Iterator[dict[str, Any]]:
-    """Records of a JSON-lines file, checked for the fields a task needs and, where `kinds` names one, for
-    what its value is; a file without any record is an error too (there would be nothing to score)."""
+def read_jsonl(path: Path, fields: Mapping[str, Kind], limit: int | None = None) -> Iterator[dict[str, Any]]:
+    """Records of a JSON-lines file, checked for the fields a task needs and what each holds; a file without
+    any record is an error too (there would be nothing to score)."""
     if not path.is_file():
         raise NewsdeskError(f"eval data {path} does not exist")
     with path.open("rb") as lines:  # bytes, so that a line not in UTF-8 is reported with its number
@@ -75,10 +74,10 @@ def read_jsonl(
                 raise NewsdeskError(f"{path}:{number}: not JSON ({exc.msg})") from None
             if not isinstance(record, dict):
                 raise NewsdeskError(f"{path}:{number}: not a JSON object")
-            missing = [f for f in required if f not in record]
+            missing = [f for f in fields if f not in record]
             if missing:
                 raise NewsdeskError(f"{path}:{number}: missing field(s) {', '.join(missing)}")
-            for field, kind in (kinds or {}).items():
+            for field, kind in fields.items():
                 if not kind.accepts(record[field]):
                     raise NewsdeskError(f"{path}:{number}: {field} must be {kind.name}")
             yield record

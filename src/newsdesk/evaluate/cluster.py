@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from newsdesk.evaluate import LABEL, TEXT_OR_NULL, EvalOptions, read_jsonl, tfidf_rows
+from newsdesk.evaluate import ANY, LABEL, TEXT_OR_NULL, EvalOptions, read_jsonl, tfidf_rows
 from newsdesk.evaluate.metrics import bcubed, pairwise
 from newsdesk.pipeline import assign_stories, store_articles
 from newsdesk.settings import Settings
@@ -138,8 +138,8 @@ def _scores(gold: Sequence[str], predicted: Sequence[Any]) -> dict[str, dict[str
 
 def run(data: Path, options: EvalOptions) -> dict[str, Any]:
     """Score newsdesk's story engine and the baselines on one labelled file."""
-    kinds = {"title": TEXT_OR_NULL, "text": TEXT_OR_NULL, "event_id": LABEL}
-    docs = list(read_jsonl(data, ("id", "title", "text", "event_id"), options.limit, kinds))
+    fields = {"id": ANY, "title": TEXT_OR_NULL, "text": TEXT_OR_NULL, "event_id": LABEL}
+    docs = list(read_jsonl(data, fields, options.limit))
     articles = _articles(docs)
     settings = Settings()
     started = time.perf_counter()

@@ -19,7 +19,7 @@ import numpy as np
 from scipy.stats import pearsonr, spearmanr
 
 from newsdesk.errors import NewsdeskError
-from newsdesk.evaluate import FRACTION, TEXT, EvalOptions, read_jsonl, tfidf_rows
+from newsdesk.evaluate import ANY, FRACTION, TEXT, EvalOptions, read_jsonl, tfidf_rows
 from newsdesk.linking.entities import lead_text
 from newsdesk.linking.minilm import get_minilm
 from newsdesk.linking.profile import build_profiles
@@ -52,8 +52,8 @@ def _row_cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def run(data: Path, options: EvalOptions) -> dict[str, Any]:
     """Score every pair with the product's scorer and the baselines; correlations with the gold."""
-    kinds = {"text1": TEXT, "text2": TEXT, "similarity": FRACTION}
-    records = list(read_jsonl(data, ("id", "text1", "text2", "similarity"), options.limit, kinds))
+    fields = {"id": ANY, "text1": TEXT, "text2": TEXT, "similarity": FRACTION}
+    records = list(read_jsonl(data, fields, options.limit))
     if len(records) < 2:
         raise NewsdeskError(f"{data}: a correlation needs at least two pairs, found one")
     firsts = [str(r["text1"]) for r in records]

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from newsdesk.evaluate import TEXT, TEXTS, EvalOptions, read_jsonl
+from newsdesk.evaluate import ANY, TEXT, TEXTS, EvalOptions, read_jsonl
 from newsdesk.evaluate.summary_metrics import BASELINES, RougeTotals, fill_budget, lead_order
 from newsdesk.settings import Settings
 from newsdesk.stories.embed import get_embedder
@@ -58,8 +58,7 @@ def as_articles(record_id: str, documents: list[str]) -> list[Article]:
 
 def run(data: Path, options: EvalOptions) -> dict[str, Any]:
     """Score our selection and the baselines on every record of the file."""
-    kinds = {"documents": TEXTS, "reference": TEXT}
-    records = list(read_jsonl(data, ("id", "documents", "reference"), options.limit, kinds))
+    records = list(read_jsonl(data, {"id": ANY, "documents": TEXTS, "reference": TEXT}, options.limit))
     budget = budget_for(records, options)
     settings = Settings()  # shipped defaults
     embedder = get_embedder(settings.embedder)

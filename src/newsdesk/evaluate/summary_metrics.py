@@ -12,7 +12,8 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 from rouge_score import rouge_scorer
-from sklearn.feature_extraction.text import TfidfVectorizer
+
+from newsdesk.evaluate import tfidf_rows
 
 ROUGE_KEYS = ("rouge1", "rouge2", "rougeLsum")
 
@@ -95,10 +96,7 @@ def lexrank_order(sentences: list[tuple[int, int, str]], threshold: float = 0.1)
     """LexRank (Erkan & Radev 2004): PageRank over the TF-IDF cosine graph cut at a threshold."""
     if not sentences:
         return []
-    try:
-        tfidf = TfidfVectorizer().fit_transform([s for _, _, s in sentences])
-    except ValueError:
-        return list(range(len(sentences)))
+    tfidf = tfidf_rows([s for _, _, s in sentences])  # all zero without words: a uniform rank, in order
     weights = ((tfidf @ tfidf.T).toarray() > threshold).astype(float)
     return list(np.argsort(-_pagerank(weights), kind="stable"))
 
