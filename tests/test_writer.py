@@ -14,7 +14,7 @@ from newsdesk.pipeline import write_stories
 from newsdesk.store.base import NewArticle, StoryCandidate
 from newsdesk.stories.embed import get_embedder
 from newsdesk.types import Article
-from newsdesk.writing.select import Budget, score_sentences, select_sentences
+from newsdesk.writing.select import Budget, repeats, score_sentences, select_sentences
 from newsdesk.writing.sentences import is_boilerplate, is_dangling, source_sentences, split_sentences
 from newsdesk.writing.writer import all_sentences, write_extractive
 
@@ -293,3 +293,36 @@ def test_a_question_to_the_reader_is_not_a_candidate() -> None:
     assert texts[0].startswith("The Belkirk road bridge") and texts[-1].startswith("The Kestrian Roads Agency")
     assert not any("flood defences" in t for t in texts)  # the question itself is left out
     assert any("asked one driver" in t for t in texts)  # a question someone asked is reported, not asked
+
+
+def test_one_fact_told_by_two_outlets_in_other_words_is_published_once() -> None:
+    tabloid = article(
+        11,
+        "Bulletin 24",
+        "Harrow Rovers have sacked manager Oskar Brenn. "
+        "Harrow Rovers pulled the plug on their manager on Monday, two days after a 4-0 home defeat. "
+        "Fans had sung against him for weeks. "
+        "The club said a new appointment would follow within a fortnight.",
+        title="Rovers sack Brenn",
+    )
+    paper = article(
+        12,
+        "Meridian Post",
+        "Harrow Rovers dismissed manager Oskar Brenn on Monday after a run of six league games without a win. "
+        "Assistant coach Lia Moor will take charge of training until a successor is named. "
+        "Brenn joined the club from Eastfield in the summer of 2024. "
+        "Chairman Tobias Grell thanked him for his work in a short statement.",
+        title="Harrow Rovers dismiss manager Oskar Brenn",
+    )
+    writing = write_extractive([tabloid, paper], EMBEDDER)
+    said = [s.text for s in all_sentences(writing)]
+    short, full = "Harrow Rovers have sacked manager Oskar Brenn.", paper.text.split(". ")[0] + "."
+    assert (short in said) != (full in said), said  # the sacking is told once, in one outlet's words
+    scored = score_sentences(source_sentences([tabloid, paper]), EMBEDDER)
+    index = {s.text: i for i, s in enumerate(scored.sentences)}
+    other = next(i for t, i in index.items() if t.startswith("Assistant coach"))
+    assert repeats(scored, index[short], index[full]) and repeats(scored, index[full], index[short])
+    assert not repeats(scored, index[full], other)
+    # within one article a writer naming the same people again is telling something new
+    own = score_sentences(source_sentences([paper]), EMBEDDER)
+    assert not any(repeats(own, i, j) for i in range(len(own.sentences)) for j in range(i))

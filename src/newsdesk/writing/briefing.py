@@ -8,7 +8,7 @@ import numpy as np
 from sklearn.cluster import AgglomerativeClustering
 
 from newsdesk.writing.headings import full_names, section_heading
-from newsdesk.writing.select import Budget, ScoredSentences, predecessor, reading_order, select_sentences
+from newsdesk.writing.select import Budget, ScoredSentences, predecessor, reading_order, repeats, select_sentences
 from newsdesk.writing.sentences import is_dangling, is_forward_looking
 
 SECTION_SENTENCES = 4  # at most this many sentences under one theme
@@ -76,7 +76,7 @@ def _with_key_quote(scored: ScoredSentences, groups: list[list[int]], taken: set
 
 
 def _repeats(scored: ScoredSentences, i: int, others: list[int]) -> bool:
-    return any(float(scored.vectors[i] @ scored.vectors[j]) > scored.same_meaning for j in others)
+    return any(repeats(scored, i, j) for j in others)
 
 
 def plan_briefing(scored: ScoredSentences, used: frozenset[int]) -> list[tuple[str, list[int]]]:

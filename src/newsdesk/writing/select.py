@@ -30,6 +30,10 @@ class Weights:
     agreement: float = 0.5  # share of the other outlets carrying a sentence of much the same meaning
     same_meaning: float = 0.8  # cosine above which two sentences say the same thing
     told: float = 0.7  # share of a sentence's content words already chosen above which it adds too little
+    contained: float = 0.6  # share of the shorter sentence's content words in the other: one repeats the other
+    contained_across: float = 0.5  # the same from two outlets (one writer names the same things for new facts)
+    repeat_cosine: float = 0.7  # this close in meaning and sharing `repeat_share` of those words: a repeat too
+    repeat_share: float = 0.4
     long_sentence: float = 0.2  # penalty per sentence-length of words past `comfortable_words`
     comfortable_words: int = 25  # sentences up to this long carry no length penalty
     redundancy: float = 0.5  # MMR: score minus this times the closest cosine to a sentence already chosen
@@ -56,8 +60,7 @@ class ScoredSentences:
     scores: np.ndarray  # higher = more representative of the whole story
     same_meaning: float  # cosine above which two of them say the same thing
     content: list[frozenset[str]]  # each sentence's content words
-    told: float  # share of content words already chosen above which a sentence adds too little
-    redundancy: float  # MMR penalty per unit of cosine to the closest chosen sentence
+    weights: Weights  # the thresholds that tell a repeat, and the MMR penalty
 
 
 def _wording_centrality(texts: list[str]) -> np.ndarray:
@@ -85,7 +88,7 @@ def score_sentences(
 ) -> ScoredSentences:
     """Score every candidate by position, centrality in meaning and wording, agreement and length."""
     if not sentences:
-        return ScoredSentences([], np.zeros((0, 1), dtype=np.float32), np.zeros(0), weights.same_meaning, [], 1.0, 0.0)
+        return ScoredSentences([], np.zeros((0, 1), dtype=np.float32), np.zeros(0), weights.same_meaning, [], weights)
     vectors = embedder.embed([s.text for s in sentences])
     meaning = vectors @ normalise_rows(vectors.mean(axis=0))
     position = np.array([1.0 / (1.0 + s.position) ** weights.position_decay for s in sentences])
@@ -99,7 +102,7 @@ def score_sentences(
         - weights.long_sentence * excess
     )
     content = [frozenset(w for w in re.findall(r"[a-z0-9]+", s.text.lower()) if w not in STOP_WORDS) for s in sentences]
-    return ScoredSentences(sentences, vectors, scores, weights.same_meaning, content, weights.told, weights.redundancy)
+    return ScoredSentences(sentences, vectors, scores, weights.same_meaning, content, weights)
 
 
 def select_sentences(
@@ -115,22 +118,23 @@ def select_sentences(
     words = 0
     pool = [i for i in range(len(scored.sentences)) if i not in exclude and (allowed is None or i in allowed)]
     pool.sort(key=lambda i: -float(scored.scores[i]))
-    blocked = [scored.vectors[j] for j in exclude]
+    said = sorted(exclude)  # what a new sentence must not repeat: the excluded and the chosen
+    redundancy = scored.weights.redundancy
     while pool:
         if budget.sentences is not None and len(chosen) >= budget.sentences:
             break
         if budget.min_words and words >= budget.min_words:
             break
         told = frozenset().union(*(scored.content[j] for j in chosen))
-        if scored.redundancy and chosen:  # maximal marginal relevance: what is close to the chosen counts less
+        if redundancy and chosen:  # maximal marginal relevance: what is close to the chosen counts less
             closest = np.max(scored.vectors[pool] @ scored.vectors[chosen].T, axis=1)
-            order = np.argsort(-(scored.scores[pool] - scored.redundancy * closest), kind="stable")
+            order = np.argsort(-(scored.scores[pool] - redundancy * closest), kind="stable")
             pool = [pool[k] for k in order]
-        best = next((i for i in pool if _fits(scored, i, chosen, blocked, words, budget, told)), None)
+        best = next((i for i in pool if _fits(scored, i, chosen, said, words, budget, told)), None)
         if best is None:
             break
         chosen.append(best)
-        blocked.append(scored.vectors[best])
+        said.append(best)
         words += scored.sentences[best].words
         pool.remove(best)
     return reading_order(scored, chosen)
@@ -140,20 +144,39 @@ def _fits(
     scored: ScoredSentences,
     i: int,
     chosen: list[int],
-    blocked: list[np.ndarray],
+    said: list[int],
     words: int,
     budget: Budget,
     told: frozenset[str],
 ) -> bool:
     sentence = scored.sentences[i]
     content = scored.content[i]
-    if content and len(content & told) / len(content) > scored.told:
+    if content and len(content & told) / len(content) > scored.weights.told:
         return False
     if budget.words is not None and words + sentence.words > budget.words:
         return False
     if sentence.leans_back and predecessor(scored, i, chosen) is None:
         return False
-    return not any(float(scored.vectors[i] @ v) > scored.same_meaning for v in blocked)
+    return not any(repeats(scored, i, j) for j in said)
+
+
+def repeats(scored: ScoredSentences, i: int, j: int) -> bool:
+    """Whether sentences i and j say one thing: (nearly) the same meaning, or the shorter one's content words
+    mostly inside the other ("Port Anselm United have sacked coach Henrik Dahl." beside another outlet's "Port
+    Anselm United pulled the trigger on their coach on Wednesday, ..."), or close in meaning and sharing many
+    of them. Word overlap catches what the static model's compressed cosine misses."""
+    cosine = float(scored.vectors[i] @ scored.vectors[j])
+    if cosine > scored.same_meaning:
+        return True
+    a, b = scored.content[i], scored.content[j]
+    if not a or not b:
+        return False
+    shared = len(a & b) / min(len(a), len(b))
+    weights = scored.weights
+    same_article = scored.sentences[i].article_id == scored.sentences[j].article_id
+    return shared >= (weights.contained if same_article else weights.contained_across) or (
+        cosine >= weights.repeat_cosine and shared >= weights.repeat_share
+    )
 
 
 def predecessor(scored: ScoredSentences, i: int, chosen: Sequence[int]) -> int | None:
