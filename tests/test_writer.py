@@ -15,7 +15,7 @@ from newsdesk.store.base import NewArticle, StoryCandidate
 from newsdesk.stories.embed import get_embedder
 from newsdesk.types import Article
 from newsdesk.writing.select import Budget, repeats, score_sentences, select_sentences
-from newsdesk.writing.sentences import is_boilerplate, is_dangling, source_sentences, split_sentences
+from newsdesk.writing.sentences import attribute_quote, is_boilerplate, is_dangling, source_sentences, split_sentences
 from newsdesk.writing.writer import all_sentences, write_extractive
 
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
@@ -189,6 +189,52 @@ def test_a_quote_whose_speaker_is_unclear_is_left_out() -> None:
         '"Nobody should cross it before the spring inspection," he said.',
     )
     assert not any("Nobody should cross" in s.text for s in source_sentences([to_a_listener]))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (  # someone else is named between the speaker and the pronoun: unsure, left out
+            'Harbor Bank chief Lene Voss said: "We will refund every customer." '
+            "For market trader Ola Brisk, 52, whose savings sit at the bank, the news came late. "
+            '"I checked my balance twice this morning," she said.',
+            None,
+        ),
+        (  # a name after its role is a person's, and she is the nearer one
+            'Harbor Bank chief Lene Voss said: "We will refund every customer." '
+            "Finance minister Ola Brisk played the outage down. "
+            '"I checked my balance twice this morning," she said.',
+            None,
+        ),
+        (  # the party after "of" is not the speaker
+            'Councillor Ivo Marr of Civic Renewal said the plan was late. "We warned them in March," he said.',
+            '"We warned them in March," [Councillor Ivo Marr] said.',
+        ),
+        (  # a word that opens the sentence is not the first name
+            'Ana Lind leads the dockers. But Lind says the strike goes on. "We are not done," she said.',
+            '"We are not done," [Lind] said.',
+        ),
+        (  # a surname alone speaks when the article gave the full name earlier
+            "Jonas Ekberg scored late on Sunday. The crowd rose. "
+            "Ekberg said it was the best goal of his life. "
+            '"I just hit it," he said.',
+            '"I just hit it," [Ekberg] said.',
+        ),
+        (  # a single word that was never a full name may be an agency, not a person
+            'Kestrel said the talks had failed. "There is nothing left to discuss," he said.',
+            None,
+        ),
+        (  # a speaker reported by someone unnamed: whose is the pronoun?
+            '"We are brothers," Marek told Ivo, according to a spokesman for the two. '
+            "Marek Halm had arrived that morning. "
+            '"They prayed side by side," he said.',
+            None,
+        ),
+    ],
+)
+def test_a_pronoun_speaker_is_named_only_when_sure(text: str, expected: str | None) -> None:
+    sentences = split_sentences(text)
+    assert attribute_quote(sentences[-1], sentences[:-1]) == expected
 
 
 def test_no_sentence_leans_on_one_that_is_not_just_before_it() -> None:

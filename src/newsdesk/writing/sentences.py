@@ -67,11 +67,33 @@ _PRONOUN_QUOTE = re.compile(
 )
 _NAME = r"(?:[A-Z][a-z'’\-]+(?:\s+[A-Z][a-z'’\-]+){1,3})"
 _TITLE = r"(?:Mr|Mrs|Ms|Dr|Prof|Sir)\.?\s+[A-Z][a-z'’\-]+"
-# "Dev Rao said", "said Dev Rao", "according to Dev Rao": a named speaker in an earlier sentence.
+# "Dev Rao said", "said Dev Rao", "according to Dev Rao", "Dev Rao of Harbor Bank said": a named speaker in
+# an earlier sentence.
 _NAMED_SPEAKER = re.compile(
-    rf"(?P<a>{_TITLE}|{_NAME})(?:,[^,]{{1,60}},)?\s+{_SPEECH}\b|\b{_SPEECH_BEFORE_SPEAKER}\s+(?P<b>{_TITLE}|{_NAME})"
+    rf"(?P<a>{_TITLE}|{_NAME})(?:\s+(?:of|at|from)\s+(?:the\s+)?{_NAME})?(?:,[^,]{{1,60}},)?\s+{_SPEECH}\b"
+    rf"|\b{_SPEECH_BEFORE_SPEAKER}\s+(?P<b>{_TITLE}|{_NAME})"
     rf"|according to (?P<c>{_TITLE}|{_NAME})"
 )
+# A name as a person's: titled, after a role word, or with an age.
+_MENTION = re.compile(rf"(?P<title>{_TITLE})|(?P<name>{_NAME})(?P<age>,\s+\d{{1,3}},)?")
+# A lower-case word before a name that makes it a person's: most roles end so ("minister", "instructor",
+# "analyst", "spokeswoman", "president"), the rest are listed.
+_ROLE = re.compile(
+    r"[a-z]+(?:er|or|ist|ian|ent|ant|man|woman|person)|boss|chief|executive|head|leader|coach|envoy|judge|"
+    r"mayor|pilot|captain|star|mother|father|son|daughter|wife|husband|brother|sister|friend|colleague|"
+    r"student|fan|official|chair|candidate|rival|deputy|aide|councillor|lawyer|economist|veteran|victim"
+)
+# One capitalised word speaking ("Ferrera says"); not a pronoun, an opener or a body of people ("Police said").
+_LONE_SPEAKER = re.compile(rf"\b(?P<word>[A-Z][a-z'’\-]+)\s+{_SPEECH}\b")
+_BODIES = frozenset("police officials authorities investigators prosecutors witnesses analysts sources reports".split())
+# Capitalised words that open a clause or a place: never the first word of a speaker's name.
+_NOT_ROLES = frozenset(
+    "in at of on to from for by with near into onto across over under about after before between through "
+    "and or but the a an as than via against during since until outside inside around toward towards "
+    "when while where who whom whose which that if".split()
+)
+# Capitalised only because they open a sentence: never the first word of a speaker's name.
+_OPENERS = _NOT_ROLES | DANGLING_OPENERS | frozenset("now later earlier today yesterday instead".split())
 FORWARD_CUES = re.compile(
     r"\b(will|is expected|are expected|expects|plans? to|planned|is due|are due|next (week|month|year)|upcoming|"
     r"is set to|are set to|deadline|from (january|february|march|april|may|june|july|august|september|"
@@ -178,15 +200,66 @@ def _balanced_quotes(text: str) -> bool:
     return not (_ENDS_IN_SINGLE_QUOTE.search(text) and not _SINGLE_QUOTE_OPENS.search(text))
 
 
+def _without_opener(name: str) -> str:
+    """A name captured at a sentence's start without the capitalised word before it ("But Vance" is Vance)."""
+    first, _, rest = name.partition(" ")
+    return rest if rest and first.lower() in _OPENERS else name
+
+
+def names_a_person(sentence: str) -> bool:
+    """Whether a sentence names someone: a titled name ("Ms. Calder"), a name after a role ("driving instructor
+    Rosa Lindell", not "the southern Indian Ocean"), a name with an age ("Rosa Lindell, 36,") or a lone
+    surname speaking ("Ferrera says")."""
+    if _lone_speakers(sentence):
+        return True
+    for match in _MENTION.finditer(sentence):
+        if match.group("title") or match.group("age"):
+            return True
+        before = sentence[: match.start()].split()
+        if before and _ROLE.fullmatch(before[-1]):
+            return True
+    return False
+
+
 def named_speaker(earlier: Sequence[str]) -> str | None:
-    """The one person named as speaking in the nearest earlier sentences, or None when unsure."""
+    """The one person named as speaking in the nearest earlier sentences, or None when unsure: two speakers,
+    or someone else named nearer the quote ("For driving instructor Rosa Lindell, 36, the news came as a
+    shock." between the boss who spoke and '"...," she said.'). A speaker named by surname alone ("Ekberg
+    said ...") is named so when the article gave a full name ending in it earlier, and unsure otherwise
+    ("Reuters said")."""
     for sentence in reversed(earlier[-2:]):
-        names = {next(g for g in m.group("a", "b", "c") if g) for m in _NAMED_SPEAKER.finditer(sentence)}
-        if len(names) == 1:
-            return names.pop()
-        if len(names) > 1:
+        found = list(_NAMED_SPEAKER.finditer(sentence))
+        names = {_without_opener(next(g for g in m.group("a", "b", "c") if g)) for m in found}
+        lone = _lone_speakers(sentence, [m.span() for m in found])
+        unnamed_source = "according to" in sentence and not any(m.group("c") for m in found)
+        if len(names) + len(lone) + unnamed_source > 1:
             return None  # two speakers: a guess could misattribute the quote
+        if names:
+            return names.pop()
+        if lone:
+            surname = lone.pop()
+            return surname if _known_surname(surname, earlier) else None
+        if names_a_person(sentence):
+            return None
     return None
+
+
+def _lone_speakers(sentence: str, within: Sequence[tuple[int, int]] = ()) -> set[str]:
+    """Single capitalised words speaking, outside the spans of named speakers already found."""
+    return {
+        m.group("word")
+        for m in _LONE_SPEAKER.finditer(sentence)
+        if m.group("word").lower() not in _OPENERS | _BODIES and not any(a <= m.start() < b for a, b in within)
+    }
+
+
+def _known_surname(surname: str, earlier: Sequence[str]) -> bool:
+    """Whether an earlier sentence gives a full name ending in this word: then it is a person's surname."""
+    return any(
+        " " in (name := match.group("title") or match.group("name")) and name.split()[-1] == surname
+        for sentence in earlier
+        for match in _MENTION.finditer(sentence)
+    )
 
 
 def attribute_quote(sentence: str, earlier: Sequence[str]) -> str | None:
@@ -215,7 +288,7 @@ def source_sentences(articles: Sequence[Article], min_words: int = 6, max_words:
                 continue
             if not _balanced_quotes(text):
                 continue
-            attributed = attribute_quote(text, raw[max(0, position - 2) : position])
+            attributed = attribute_quote(text, raw[:position])
             if attributed is not None:
                 original = text if attributed != text else ""
                 found.append(SourceSentence(attributed, article.id, article.outlet, position, words, original))
