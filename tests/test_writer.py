@@ -220,6 +220,12 @@ def test_a_quote_whose_speaker_is_unclear_is_left_out() -> None:
             '"I just hit it," he said.',
             '"I just hit it," [Ekberg] said.',
         ),
+        (  # the surname nearer the quote, with an age, is someone else's
+            "Club chairman Edgar Thorn spoke first. Coach Bruno Serafin takes over on Monday. "
+            "Thorn said the search for a permanent coach had begun. "
+            'Serafin, 41, played for the club for six seasons. "This is my club," he said.',
+            None,
+        ),
         (  # a single word that was never a full name may be an agency, not a person
             'Kestrel said the talks had failed. "There is nothing left to discuss," he said.',
             None,

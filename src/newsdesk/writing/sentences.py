@@ -75,6 +75,7 @@ _NAMED_SPEAKER = re.compile(
     rf"|according to (?P<c>{_TITLE}|{_NAME})"
 )
 # A name as a person's: titled, after a role word, or with an age.
+_SURNAME_AGE = re.compile(r"\b[A-Z][a-z'’\-]+,\s+\d{1,3},")
 _MENTION = re.compile(rf"(?P<title>{_TITLE})|(?P<name>{_NAME})(?P<age>,\s+\d{{1,3}},)?")
 # A lower-case word before a name that makes it a person's: most roles end so ("minister", "instructor",
 # "analyst", "spokeswoman", "president"), the rest are listed.
@@ -206,11 +207,16 @@ def _without_opener(name: str) -> str:
     return rest if rest and first.lower() in _OPENERS else name
 
 
-def names_a_person(sentence: str) -> bool:
+def names_a_person(sentence: str, surnames: frozenset[str] = frozenset()) -> bool:
     """Whether a sentence names someone: a titled name ("Ms. Calder"), a name after a role ("driving instructor
-    Rosa Lindell", not "the southern Indian Ocean"), a name with an age ("Rosa Lindell, 36,") or a lone
-    surname speaking ("Ferrera says")."""
-    if _lone_speakers(sentence):
+    Rosa Lindell", not "the southern Indian Ocean"), a name or surname with an age ("Rosa Lindell, 36,",
+    "Serafin, 41,"), a lone surname speaking ("Ferrera says") or one of these surnames standing alone."""
+    if _lone_speakers(sentence) or _SURNAME_AGE.search(sentence):
+        return True
+    words = sentence.split()
+    if any(
+        w.strip(",.;:!?'’\"") in surnames and (n == 0 or not words[n - 1][:1].isupper()) for n, w in enumerate(words)
+    ):
         return True
     for match in _MENTION.finditer(sentence):
         if match.group("title") or match.group("age"):
@@ -238,10 +244,20 @@ def named_speaker(earlier: Sequence[str]) -> str | None:
             return names.pop()
         if lone:
             surname = lone.pop()
-            return surname if _known_surname(surname, earlier) else None
-        if names_a_person(sentence):
+            return surname if surname in _surnames(earlier) else None
+        if names_a_person(sentence, _surnames(earlier)):
             return None
     return None
+
+
+def _surnames(earlier: Sequence[str]) -> frozenset[str]:
+    """The last words of the full names given in these sentences ("Serafin" of "Bruno Serafin")."""
+    return frozenset(
+        name.split()[-1]
+        for sentence in earlier
+        for match in _MENTION.finditer(sentence)
+        if " " in (name := match.group("title") or match.group("name"))
+    )
 
 
 def _lone_speakers(sentence: str, within: Sequence[tuple[int, int]] = ()) -> set[str]:
@@ -251,15 +267,6 @@ def _lone_speakers(sentence: str, within: Sequence[tuple[int, int]] = ()) -> set
         for m in _LONE_SPEAKER.finditer(sentence)
         if m.group("word").lower() not in _OPENERS | _BODIES and not any(a <= m.start() < b for a, b in within)
     }
-
-
-def _known_surname(surname: str, earlier: Sequence[str]) -> bool:
-    """Whether an earlier sentence gives a full name ending in this word: then it is a person's surname."""
-    return any(
-        " " in (name := match.group("title") or match.group("name")) and name.split()[-1] == surname
-        for sentence in earlier
-        for match in _MENTION.finditer(sentence)
-    )
 
 
 def attribute_quote(sentence: str, earlier: Sequence[str]) -> str | None:
