@@ -18,6 +18,9 @@ from newsdesk.stories.embed import Embedder, normalise_rows
 from newsdesk.writing.sentences import SourceSentence
 
 STOP_WORDS = ENGLISH_STOP_WORDS | {"said", "says", "say", "told"}
+_WORDS = re.compile(r"\d+(?:[.,]\d+)*|[a-z]+")  # "4.5" and "5.4" are different numbers
+# A capital word inside the sentence, or opening it before another ("Ana Lind won", not "Inflation rose").
+_INNER_CAPITALS = re.compile(r"(?<=\S )[A-Z][a-z'’\-]*|^[A-Z][a-z'’\-]*(?= [A-Z])")
 
 
 @dataclass(frozen=True)
@@ -59,7 +62,8 @@ class ScoredSentences:
     vectors: np.ndarray  # unit vectors, one row per sentence
     scores: np.ndarray  # higher = more representative of the whole story
     same_meaning: float  # cosine above which two of them say the same thing
-    content: list[frozenset[str]]  # each sentence's content words
+    content: list[frozenset[str]]  # each sentence's content words (lower case; a number whole: "4.5", "1,200")
+    proper: list[frozenset[str]]  # those capitalised inside the sentence: names, places, days
     weights: Weights  # the thresholds that tell a repeat, and the MMR penalty
 
 
@@ -88,7 +92,9 @@ def score_sentences(
 ) -> ScoredSentences:
     """Score every candidate by position, centrality in meaning and wording, agreement and length."""
     if not sentences:
-        return ScoredSentences([], np.zeros((0, 1), dtype=np.float32), np.zeros(0), weights.same_meaning, [], weights)
+        return ScoredSentences(
+            [], np.zeros((0, 1), dtype=np.float32), np.zeros(0), weights.same_meaning, [], [], weights
+        )
     vectors = embedder.embed([s.text for s in sentences])
     meaning = vectors @ normalise_rows(vectors.mean(axis=0))
     position = np.array([1.0 / (1.0 + s.position) ** weights.position_decay for s in sentences])
@@ -101,8 +107,9 @@ def score_sentences(
         + weights.agreement * _agreement(sentences, vectors @ vectors.T, weights.same_meaning)
         - weights.long_sentence * excess
     )
-    content = [frozenset(w for w in re.findall(r"[a-z0-9]+", s.text.lower()) if w not in STOP_WORDS) for s in sentences]
-    return ScoredSentences(sentences, vectors, scores, weights.same_meaning, content, weights)
+    content = [frozenset(w for w in _WORDS.findall(s.text.lower()) if w not in STOP_WORDS) for s in sentences]
+    proper = [frozenset(w.lower() for w in _INNER_CAPITALS.findall(s.text)) for s in sentences]
+    return ScoredSentences(sentences, vectors, scores, weights.same_meaning, content, proper, weights)
 
 
 def select_sentences(
@@ -169,13 +176,16 @@ def repeats(scored: ScoredSentences, i: int, j: int) -> bool:
     if cosine > scored.same_meaning:
         return True
     a, b = scored.content[i], scored.content[j]
-    if not a or not b:
-        return False
-    shared = len(a & b) / min(len(a), len(b))
+    if min(len(a), len(b)) < 3:
+        return False  # too few words to tell ("[Lind] said" is no fact)
+    shared = a & b
+    if not shared - scored.proper[i] - scored.proper[j]:
+        return False  # only names shared: "Ana Lind won ..." and "Ana Lind will resign ..." are two facts
+    share = len(shared) / min(len(a), len(b))
     weights = scored.weights
-    same_article = scored.sentences[i].article_id == scored.sentences[j].article_id
-    return shared >= (weights.contained if same_article else weights.contained_across) or (
-        cosine >= weights.repeat_cosine and shared >= weights.repeat_share
+    same_outlet = scored.sentences[i].outlet == scored.sentences[j].outlet
+    return share >= (weights.contained if same_outlet else weights.contained_across) or (
+        cosine >= weights.repeat_cosine and share >= weights.repeat_share
     )
 
 

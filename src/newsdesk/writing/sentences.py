@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 import sentencex
@@ -67,16 +68,18 @@ _PRONOUN_QUOTE = re.compile(
 )
 _NAME = r"(?:[A-Z][a-z'’\-]+(?:\s+[A-Z][a-z'’\-]+){1,3})"
 _TITLE = r"(?:Mr|Mrs|Ms|Dr|Prof|Sir)\.?\s+[A-Z][a-z'’\-]+"
-# "Dev Rao said", "said Dev Rao", "according to Dev Rao", "Dev Rao of Harbor Bank said": a named speaker in
-# an earlier sentence.
+# "Dev Rao said", "said Dev Rao." (not "said Dev Rao was arrested"), "according to Dev Rao", "Dev Rao of
+# Harbor Bank said": a named speaker in an earlier sentence.
 _NAMED_SPEAKER = re.compile(
     rf"(?P<a>{_TITLE}|{_NAME})(?:\s+(?:of|at|from)\s+(?:the\s+)?{_NAME})?(?:,[^,]{{1,60}},)?\s+{_SPEECH}\b"
-    rf"|\b{_SPEECH_BEFORE_SPEAKER}\s+(?P<b>{_TITLE}|{_NAME})"
+    rf"|\b{_SPEECH_BEFORE_SPEAKER}\s+(?P<b>{_TITLE}|{_NAME})(?=\s*[,.;:!?\"”’]|\s*$)"
     rf"|according to (?P<c>{_TITLE}|{_NAME})"
 )
 # A name as a person's: titled, after a role word, or with an age.
 _SURNAME_AGE = re.compile(r"\b[A-Z][a-z'’\-]+,\s+\d{1,3},")
-_MENTION = re.compile(rf"(?P<title>{_TITLE})|(?P<name>{_NAME})(?P<age>,\s+\d{{1,3}},)?")
+_MENTION = re.compile(
+    rf"(?P<title>(?:Mr|Mrs|Ms|Dr|Prof|Sir)\.?(?:\s+[A-Z][a-z'’\-]+){{1,3}})|(?P<name>{_NAME})(?P<age>,\s+\d{{1,3}},)?"
+)
 # A lower-case word before a name that makes it a person's: most roles end so ("minister", "instructor",
 # "analyst", "spokeswoman", "president"), the rest are listed.
 _ROLE = re.compile(
@@ -94,7 +97,31 @@ _NOT_ROLES = frozenset(
     "when while where who whom whose which that if".split()
 )
 # Capitalised only because they open a sentence: never the first word of a speaker's name.
-_OPENERS = _NOT_ROLES | DANGLING_OPENERS | frozenset("now later earlier today yesterday instead".split())
+_OPENERS = (
+    _NOT_ROLES
+    | DANGLING_OPENERS
+    | frozenset(
+        "now later earlier today yesterday instead let january february march april may june july august "
+        "september october november december monday tuesday wednesday thursday friday saturday sunday".split()
+    )
+)
+# Words ending like roles that are none ("over Lake Varna", "the other Lind").
+_NOT_ROLE_NOUNS = frozenset(
+    "other another river water never ever however whether together rather further later corner border "
+    "center centre number order quarter winter summer weather ocean element event".split()
+)
+# Words of a body's name: a body is no "he" or "she", and whoever speaks for it goes unnamed.
+_BODY_NAME_WORDS = frozenset(
+    "bank university ministry department council party group company corporation inc corp ltd agency "
+    "association union committee commission court fund institute museum club fc united airways foods "
+    "authority office government board church school college hospital news times post reporter press "
+    "service network foundation trust society league federation".split()
+)
+# After these a name is an object, not a speaker: "lawyers for Dev Rao said", "a spokesman for Harbor Bank".
+_OBJECT_BEFORE = frozenset("for of to from with against about by".split())
+_LAST_WORD = re.compile(r"(\S+)\s+$")
+_CAPITALISED = re.compile(r"\b([A-Z][a-z'’\-]+)\b(?!\s+[A-Z])")  # not followed by another capitalised word
+_LISTENER = re.compile(r"\s+(?:[A-Z][a-z'’\-]+|Mr|Mrs|Ms|Dr)\b")
 FORWARD_CUES = re.compile(
     r"\b(will|is expected|are expected|expects|plans? to|planned|is due|are due|next (week|month|year)|upcoming|"
     r"is set to|are set to|deadline|from (january|february|march|april|may|june|july|august|september|"
@@ -202,79 +229,137 @@ def _balanced_quotes(text: str) -> bool:
 
 
 def _without_opener(name: str) -> str:
-    """A name captured at a sentence's start without the capitalised word before it ("But Vance" is Vance)."""
-    first, _, rest = name.partition(" ")
-    return rest if rest and first.lower() in _OPENERS else name
+    """A name captured at a sentence's start without the capitalised words before it ("But Vance" is Vance,
+    "In March Kestrel" is Kestrel)."""
+    words = name.split()
+    while len(words) > 1 and words[0].lower() in _OPENERS:
+        words = words[1:]
+    return " ".join(words)
 
 
-def names_a_person(sentence: str, surnames: frozenset[str] = frozenset()) -> bool:
-    """Whether a sentence names someone: a titled name ("Ms. Calder"), a name after a role ("driving instructor
-    Rosa Lindell", not "the southern Indian Ocean"), a name or surname with an age ("Rosa Lindell, 36,",
-    "Serafin, 41,"), a lone surname speaking ("Ferrera says") or one of these surnames standing alone."""
-    if _lone_speakers(sentence) or _SURNAME_AGE.search(sentence):
-        return True
-    words = sentence.split()
-    if any(
-        w.strip(",.;:!?'’\"") in surnames and (n == 0 or not words[n - 1][:1].isupper()) for n, w in enumerate(words)
-    ):
-        return True
+def _word_before(sentence: str, start: int) -> str:
+    match = _LAST_WORD.search(sentence, max(0, start - 40), start)
+    return match.group(1) if match else ""
+
+
+@dataclass(frozen=True)
+class _Names:
+    """Who one sentence names: those speaking, the surnames of every person in it, and whether a speaker
+    there goes unnamed or is a body (then no pronoun after it can be pinned on anyone)."""
+
+    speakers: tuple[str, ...]
+    people: frozenset[str]
+    unsure: bool
+
+
+def _read_names(sentence: str, known: AbstractSet[str]) -> _Names:
+    """`known`: surnames of full names the article gave before this sentence."""
+    speakers: list[str] = []
+    people: set[str] = set()
+    unsure = "according to" in sentence.lower() and not re.search(rf"according to (?:{_TITLE}|{_NAME})", sentence)
+    spans: list[tuple[int, int]] = []
+    for match in _NAMED_SPEAKER.finditer(sentence):
+        spans.append(match.span())
+        group = next(g for g in "abc" if match.group(g))
+        name = _without_opener(match.group(group))
+        if group == "a" and _word_before(sentence, match.start()).lower() in _OBJECT_BEFORE:
+            unsure = True  # "lawyers for Dev Rao said": someone unnamed speaks
+        elif any(w.lower() in _BODY_NAME_WORDS for w in name.split()):
+            pass  # "Harbor Bank said": a body is no "he" or "she"
+        elif " " not in name and name not in known:
+            unsure = True  # "But Kestrel said": a single word never given as a full name may be a body
+        else:
+            speakers.append(name)
+            people.add(name.split()[-1])
+        if group == "a" and match.group(0).endswith(("told", "asked")) and _LISTENER.match(sentence, match.end()):
+            unsure = True  # "Lind told Halm": the listener is named too
+    for match in _LONE_SPEAKER.finditer(sentence):
+        word = match.group("word")
+        if any(a <= match.start() < b for a, b in spans) or word.lower() in _OPENERS:
+            continue
+        if word.lower() in _BODIES:
+            continue  # "Police said": no "he" or "she"
+        if word not in known:
+            unsure = True  # "Reuters said": a single word never given as a person's full name
+        else:
+            speakers.append(word)
+            people.add(word)
+        if match.group(0).endswith(("told", "asked")) and _LISTENER.match(sentence, match.end()):
+            unsure = True
+    people |= _mentioned_people(sentence, known)
+    return _Names(tuple(speakers), frozenset(people), unsure)
+
+
+def _is_role(word: str) -> bool:
+    return bool(_ROLE.fullmatch(word)) and word not in _NOT_ROLES and word not in _NOT_ROLE_NOUNS
+
+
+def _mentioned_people(sentence: str, known: AbstractSet[str]) -> set[str]:
+    """Surnames of the people a sentence names: titled ("Ms. Calder"), after a role ("driving instructor
+    Rosa Lindell", not "the southern Indian Ocean") or opening with one ("Striker Jonas Ekberg"), with an age
+    ("Rosa Lindell, 36,", "Serafin, 41,"), a full name of a known surname, or a known surname alone."""
+    found = {m.group(0).split(",")[0] for m in _SURNAME_AGE.finditer(sentence)}
     for match in _MENTION.finditer(sentence):
-        if match.group("title") or match.group("age"):
-            return True
-        before = sentence[: match.start()].split()
-        if before and _ROLE.fullmatch(before[-1]):
-            return True
-    return False
+        words = _without_opener(match.group("title") or match.group("name")).split()
+        if any(w.lower() in _BODY_NAME_WORDS for w in words):
+            continue  # "the Aldonian Exporters' Association"
+        if (
+            match.group("title")
+            or match.group("age")
+            or words[-1] in known
+            or _is_role(_word_before(sentence, match.start()))
+            or (len(words) > 2 and _is_role(words[0].lower()))
+        ):
+            found.add(words[-1])
+    found.update(  # a known surname on its own ("Serafin played ...", "... said Thorn")
+        m.group(1)
+        for m in _CAPITALISED.finditer(sentence)
+        if m.group(1) in known and not _word_before(sentence, m.start())[:1].isupper()
+    )
+    return found
 
 
-def named_speaker(earlier: Sequence[str]) -> str | None:
-    """The one person named as speaking in the nearest earlier sentences, or None when unsure: two speakers,
-    or someone else named nearer the quote ("For driving instructor Rosa Lindell, 36, the news came as a
-    shock." between the boss who spoke and '"...," she said.'). A speaker named by surname alone ("Ekberg
-    said ...") is named so when the article gave a full name ending in it earlier, and unsure otherwise
-    ("Reuters said")."""
-    for sentence in reversed(earlier[-2:]):
-        found = list(_NAMED_SPEAKER.finditer(sentence))
-        names = {_without_opener(next(g for g in m.group("a", "b", "c") if g)) for m in found}
-        lone = _lone_speakers(sentence, [m.span() for m in found])
-        unnamed_source = "according to" in sentence and not any(m.group("c") for m in found)
-        if len(names) + len(lone) + unnamed_source > 1:
-            return None  # two speakers: a guess could misattribute the quote
-        if names:
-            return names.pop()
-        if lone:
-            surname = lone.pop()
-            return surname if surname in _surnames(earlier) else None
-        if names_a_person(sentence, _surnames(earlier)):
+def person_surnames(sentences: Sequence[str]) -> set[str]:
+    """Surnames of the people these sentences name as people (speaking, titled, after a role, with an age), in
+    order, each sentence read with what the ones before it gave: the `known` of `named_speaker`."""
+    known: set[str] = set()
+    for sentence in sentences:
+        known |= _read_names(sentence, known).people
+    return known
+
+
+def named_speaker(earlier: Sequence[str], known: AbstractSet[str] | None = None) -> str | None:
+    """The one person speaking in the nearest of the two sentences before a pronoun quote that names anyone,
+    or None when unsure: that sentence names someone else too ("For driving instructor Rosa Lindell, 36, the
+    news came as a shock." after the boss who spoke), an unnamed source or a listener, or nobody speaks in it.
+    A surname speaking alone ("Ekberg said ...") counts when the article named that person as a person before
+    (`known`: `person_surnames` of the sentences before these two; by default, of `earlier`)."""
+    if known is None:
+        known = person_surnames(earlier[:-2])
+    window: list[_Names] = []
+    for sentence in earlier[-2:]:
+        window.append(_read_names(sentence, known))
+        known = known | window[-1].people
+    for names in reversed(window):
+        if names.unsure:
             return None
+        if names.speakers:
+            surnames = {name.split()[-1] for name in names.speakers}
+            if len(surnames) == 1 and names.people <= surnames:
+                return max(names.speakers, key=len)  # the fullest form given
+            return None  # two people: a guess could misattribute the quote
+        if names.people:
+            return None  # someone who is not speaking is named nearer the quote
     return None
 
 
-def _surnames(earlier: Sequence[str]) -> frozenset[str]:
-    """The last words of the full names given in these sentences ("Serafin" of "Bruno Serafin")."""
-    return frozenset(
-        name.split()[-1]
-        for sentence in earlier
-        for match in _MENTION.finditer(sentence)
-        if " " in (name := match.group("title") or match.group("name"))
-    )
-
-
-def _lone_speakers(sentence: str, within: Sequence[tuple[int, int]] = ()) -> set[str]:
-    """Single capitalised words speaking, outside the spans of named speakers already found."""
-    return {
-        m.group("word")
-        for m in _LONE_SPEAKER.finditer(sentence)
-        if m.group("word").lower() not in _OPENERS | _BODIES and not any(a <= m.start() < b for a, b in within)
-    }
-
-
-def attribute_quote(sentence: str, earlier: Sequence[str]) -> str | None:
-    """The sentence with a pronoun speaker named ("[Dev Rao] said"), itself when it needs none, else None."""
+def attribute_quote(sentence: str, earlier: Sequence[str], known: AbstractSet[str] | None = None) -> str | None:
+    """The sentence with a pronoun speaker named ("[Dev Rao] said"), itself when it needs none, else None.
+    `known`: surnames of the full names given before `earlier`'s last two sentences (by default, from it)."""
     match = _PRONOUN_QUOTE.search(sentence)
     if match is None:
         return sentence
-    speaker = named_speaker(earlier)
+    speaker = named_speaker(earlier, known)
     if speaker is None:
         return None  # an unnamed speaker would mislead once the quote is lifted out of its paragraph
     start, end = match.span("p1") if match.group("p1") else match.span("p2")
@@ -288,14 +373,17 @@ def source_sentences(articles: Sequence[Article], min_words: int = 6, max_words:
         if article.copy_of:
             continue
         raw = split_sentences(article.text)
+        known: set[str] = set()  # surnames of people named up to two sentences before this one
         for position, sentence in enumerate(raw):
+            if position >= 3:
+                known |= _read_names(raw[position - 3], known).people
             text = _LEADING_FURNITURE.sub("", _DATELINE.sub("", sentence)).strip()
             words = len(text.split())
             if not min_words <= words <= max_words or is_boilerplate(text) or not _STATEMENT_END.search(text):
                 continue
             if not _balanced_quotes(text):
                 continue
-            attributed = attribute_quote(text, raw[:position])
+            attributed = attribute_quote(text, raw[max(0, position - 2) : position], known)
             if attributed is not None:
                 original = text if attributed != text else ""
                 found.append(SourceSentence(attributed, article.id, article.outlet, position, words, original))
