@@ -245,6 +245,19 @@ def test_a_quote_whose_speaker_is_unclear_is_left_out() -> None:
         ('Harbor Bank said it would refund customers. "We are sorry," she said.', None),
         ('Ana Lind asked Marek Halm whether he would quit. "Never," he said.', None),
         ('According to a spokesman, Ana Lind said she was ill. "I need rest," she said.', None),
+        ('Ana Lind said the talks had failed. Petra Voss disagreed. "We fight on," she said.', None),
+        ('Ana Lind said Marek Halm had lied. "I never lied," he said.', None),
+        ('Ana Lind lost. Lind\'s lawyer said the ruling was unfair. "We will appeal," he said.', None),
+        ('Ana Lind said it was true. Halm, the finance minister, said it was false. "No," he said.', None),
+        ('Mrs Lind said the shop would close. "It is over," he said.', None),
+        (
+            'In Port Anselm Ana Lind said the port would reopen. "We fight on," she said.',
+            '"We fight on," [Ana Lind] said.',
+        ),
+        (
+            "Liam O'Neill, 41, runs the bakery. O'Neill said sales had halved. \"It is hard,\" he said.",
+            '"It is hard," [O\'Neill] said.',
+        ),
         (  # a body speaking beside a named person leaves the person as the speaker
             "Analysts said the airline needs money. Felix Norberg, an aviation analyst, said leases weigh on it. "
             '"It is the heaviest burden of any carrier its size," he said.',

@@ -66,8 +66,10 @@ _SPEECH = rf"(?:{_SPEAKER_VERBS}|told|asked)"
 _PRONOUN_QUOTE = re.compile(
     rf"(?P<after>[\"”’']\s*,?\s*(?P<p1>he|she)\s+{_SPEECH}\b)|(?P<before>^(?P<p2>He|She)\s+{_SPEECH}\b)",
 )
-_NAME = r"(?:[A-Z][a-z'’\-]+(?:\s+[A-Z][a-z'’\-]+){1,3})"
-_TITLE = r"(?:Mr|Mrs|Ms|Dr|Prof|Sir)\.?\s+[A-Z][a-z'’\-]+"
+# A capitalised word of a name: "Lind", "O'Neill", "McAllister", "Jean-Paul", "Lind-Berg", "Lind's".
+_CAP = r"(?:Mc|Mac|O['’]|D['’])?[A-Z][a-z]+(?:[\-'’][A-Z]?[a-z]+)*"
+_NAME = rf"(?:{_CAP}(?:\s+{_CAP}){{1,3}})"
+_TITLE = rf"(?:Mr|Mrs|Ms|Miss|Dr|Prof|Sir)\.?\s+{_CAP}"
 # "Dev Rao said", "said Dev Rao." (not "said Dev Rao was arrested"), "according to Dev Rao", "Dev Rao of
 # Harbor Bank said": a named speaker in an earlier sentence.
 _NAMED_SPEAKER = re.compile(
@@ -76,9 +78,9 @@ _NAMED_SPEAKER = re.compile(
     rf"|according to (?P<c>{_TITLE}|{_NAME})"
 )
 # A name as a person's: titled, after a role word, or with an age.
-_SURNAME_AGE = re.compile(r"\b[A-Z][a-z'’\-]+,\s+\d{1,3},")
+_SURNAME_AGE = re.compile(rf"\b{_CAP},\s+\d{{1,3}},")
 _MENTION = re.compile(
-    rf"(?P<title>(?:Mr|Mrs|Ms|Dr|Prof|Sir)\.?(?:\s+[A-Z][a-z'’\-]+){{1,3}})|(?P<name>{_NAME})(?P<age>,\s+\d{{1,3}},)?"
+    rf"(?P<title>(?:Mr|Mrs|Ms|Miss|Dr|Prof|Sir)\.?(?:\s+{_CAP}){{1,3}})|(?P<name>{_NAME})(?P<age>,\s+\d{{1,3}},)?"
 )
 # A lower-case word before a name that makes it a person's: most roles end so ("minister", "instructor",
 # "analyst", "spokeswoman", "president"), the rest are listed.
@@ -88,7 +90,7 @@ _ROLE = re.compile(
     r"student|fan|official|chair|candidate|rival|deputy|aide|councillor|lawyer|economist|veteran|victim"
 )
 # One capitalised word speaking ("Ferrera says"); not a pronoun, an opener or a body of people ("Police said").
-_LONE_SPEAKER = re.compile(rf"\b(?P<word>[A-Z][a-z'’\-]+)\s+{_SPEECH}\b")
+_LONE_SPEAKER = re.compile(rf"\b(?P<word>{_CAP})\s+{_SPEECH}\b")
 _BODIES = frozenset("police officials authorities investigators prosecutors witnesses analysts sources reports".split())
 # Capitalised words that open a clause or a place: never the first word of a speaker's name.
 _NOT_ROLES = frozenset(
@@ -101,7 +103,8 @@ _OPENERS = (
     _NOT_ROLES
     | DANGLING_OPENERS
     | frozenset(
-        "now later earlier today yesterday instead let january february march april may june july august "
+        "now later earlier today yesterday instead let last next early late speaking january february march "
+        "april may june july august "
         "september october november december monday tuesday wednesday thursday friday saturday sunday".split()
     )
 )
@@ -120,8 +123,13 @@ _BODY_NAME_WORDS = frozenset(
 # After these a name is an object, not a speaker: "lawyers for Dev Rao said", "a spokesman for Harbor Bank".
 _OBJECT_BEFORE = frozenset("for of to from with against about by".split())
 _LAST_WORD = re.compile(r"(\S+)\s+$")
-_CAPITALISED = re.compile(r"\b([A-Z][a-z'’\-]+)\b(?!\s+[A-Z])")  # not followed by another capitalised word
-_LISTENER = re.compile(r"\s+(?:[A-Z][a-z'’\-]+|Mr|Mrs|Ms|Dr)\b")
+_CAPITALISED = re.compile(rf"\b({_CAP})\b(?!\s+[A-Z])")  # not followed by another capitalised word
+_LISTENER = re.compile(rf"\s+(?:{_CAP}|Mr|Mrs|Ms|Dr)\b")
+# "Lind's lawyer": someone unnamed, tied to a named person.
+_POSSESSED = re.compile(rf"\b({_CAP})['’]s\s+[a-z]")
+# "Halm, the finance minister,": a single name described by what follows it.
+_APPOSITION = re.compile(rf"\b({_CAP}),\s+(?:the|a|an|his|her|their)\s[^,]{{1,60}},")
+_PLACE_BEFORE = frozenset("in at from near outside inside across around".split())
 FORWARD_CUES = re.compile(
     r"\b(will|is expected|are expected|expects|plans? to|planned|is due|are due|next (week|month|year)|upcoming|"
     r"is set to|are set to|deadline|from (january|february|march|april|may|june|july|august|september|"
@@ -228,12 +236,17 @@ def _balanced_quotes(text: str) -> bool:
     return not (_ENDS_IN_SINGLE_QUOTE.search(text) and not _SINGLE_QUOTE_OPENS.search(text))
 
 
-def _without_opener(name: str) -> str:
+def _without_opener(name: str, before: str = "") -> str:
     """A name captured at a sentence's start without the capitalised words before it ("But Vance" is Vance,
-    "In March Kestrel" is Kestrel)."""
+    "In March Kestrel" is Kestrel); after a place ("In Port Anselm Ana Lind", "in Geneva Ana Lind") only its
+    last two words."""
     words = name.split()
+    after_place = before.lower() in _PLACE_BEFORE
     while len(words) > 1 and words[0].lower() in _OPENERS:
+        after_place = after_place or words[0].lower() in _PLACE_BEFORE
         words = words[1:]
+    if after_place and len(words) > 2:
+        words = words[-2:]
     return " ".join(words)
 
 
@@ -248,7 +261,8 @@ class _Names:
     there goes unnamed or is a body (then no pronoun after it can be pinned on anyone)."""
 
     speakers: tuple[str, ...]
-    people: frozenset[str]
+    people: frozenset[str]  # everyone who may be a person
+    persons: frozenset[str]  # those surely people (speaking, titled, after a role, with an age): `known` grows by these
     unsure: bool
 
 
@@ -261,7 +275,7 @@ def _read_names(sentence: str, known: AbstractSet[str]) -> _Names:
     for match in _NAMED_SPEAKER.finditer(sentence):
         spans.append(match.span())
         group = next(g for g in "abc" if match.group(g))
-        name = _without_opener(match.group(group))
+        name = _without_opener(match.group(group), _word_before(sentence, match.start(group)))
         if group == "a" and _word_before(sentence, match.start()).lower() in _OBJECT_BEFORE:
             unsure = True  # "lawyers for Dev Rao said": someone unnamed speaks
         elif any(w.lower() in _BODY_NAME_WORDS for w in name.split()):
@@ -286,21 +300,32 @@ def _read_names(sentence: str, known: AbstractSet[str]) -> _Names:
             people.add(word)
         if match.group(0).endswith(("told", "asked")) and _LISTENER.match(sentence, match.end()):
             unsure = True
-    people |= _mentioned_people(sentence, known)
-    return _Names(tuple(speakers), frozenset(people), unsure)
+    named, sure = _mentioned_people(sentence, known, spans)
+    return _Names(tuple(speakers), frozenset(people | named), frozenset(people | sure), unsure)
 
 
 def _is_role(word: str) -> bool:
     return bool(_ROLE.fullmatch(word)) and word not in _NOT_ROLES and word not in _NOT_ROLE_NOUNS
 
 
-def _mentioned_people(sentence: str, known: AbstractSet[str]) -> set[str]:
-    """Surnames of the people a sentence names: titled ("Ms. Calder"), after a role ("driving instructor
-    Rosa Lindell", not "the southern Indian Ocean") or opening with one ("Striker Jonas Ekberg"), with an age
-    ("Rosa Lindell, 36,", "Serafin, 41,"), a full name of a known surname, or a known surname alone."""
-    found = {m.group(0).split(",")[0] for m in _SURNAME_AGE.finditer(sentence)}
+def _mentioned_people(
+    sentence: str, known: AbstractSet[str], spans: Sequence[tuple[int, int]] = ()
+) -> tuple[set[str], set[str]]:
+    """Surnames of the people a sentence may name, and of those it surely names as people. Surely: titled
+    ("Ms. Calder"), after a role ("driving instructor Rosa Lindell", not "the southern Indian Ocean") or
+    opening with one ("Striker Jonas Ekberg"), with an age ("Rosa Lindell, 36,", "Serafin, 41,"), or a known
+    surname. Maybe: any other name of two words or more ("Marek Halm disagreed."; a place such as "Lake
+    Varna" counts too, to be safe) and a name's possession ("Lind's lawyer"). Names inside a speaker's own
+    match ("... of Civic Renewal said") are the speaker's, not another person."""
+    sure = {m.group(0).split(",")[0] for m in _SURNAME_AGE.finditer(sentence)}
+    maybe = {f"{m.group(1)}'s" for m in _POSSESSED.finditer(sentence)}
+    maybe.update(m.group(1) for m in _APPOSITION.finditer(sentence))  # "Halm, the finance minister, said"
     for match in _MENTION.finditer(sentence):
-        words = _without_opener(match.group("title") or match.group("name")).split()
+        if any(match.start() < b and match.end() > a for a, b in spans):
+            continue
+        words = _without_opener(
+            match.group("title") or match.group("name"), _word_before(sentence, match.start())
+        ).split()
         if any(w.lower() in _BODY_NAME_WORDS for w in words):
             continue  # "the Aldonian Exporters' Association"
         if (
@@ -310,13 +335,15 @@ def _mentioned_people(sentence: str, known: AbstractSet[str]) -> set[str]:
             or _is_role(_word_before(sentence, match.start()))
             or (len(words) > 2 and _is_role(words[0].lower()))
         ):
-            found.add(words[-1])
-    found.update(  # a known surname on its own ("Serafin played ...", "... said Thorn")
+            sure.add(words[-1])
+        elif len(words) > 1:
+            maybe.add(words[-1])
+    sure.update(  # a known surname on its own ("Serafin played ...", "... said Thorn")
         m.group(1)
         for m in _CAPITALISED.finditer(sentence)
         if m.group(1) in known and not _word_before(sentence, m.start())[:1].isupper()
     )
-    return found
+    return sure | maybe, sure
 
 
 def person_surnames(sentences: Sequence[str]) -> set[str]:
@@ -324,7 +351,7 @@ def person_surnames(sentences: Sequence[str]) -> set[str]:
     order, each sentence read with what the ones before it gave: the `known` of `named_speaker`."""
     known: set[str] = set()
     for sentence in sentences:
-        known |= _read_names(sentence, known).people
+        known |= _read_names(sentence, known).persons
     return known
 
 
@@ -339,7 +366,7 @@ def named_speaker(earlier: Sequence[str], known: AbstractSet[str] | None = None)
     window: list[_Names] = []
     for sentence in earlier[-2:]:
         window.append(_read_names(sentence, known))
-        known = known | window[-1].people
+        known = known | window[-1].persons
     for names in reversed(window):
         if names.unsure:
             return None
@@ -353,6 +380,12 @@ def named_speaker(earlier: Sequence[str], known: AbstractSet[str] | None = None)
     return None
 
 
+def _fits_pronoun(speaker: str, pronoun: str) -> bool:
+    """False for "Mrs Lind" as "he" or "Mr Halm" as "she": the only sex a name here shows is its title's."""
+    title = speaker.split()[0].rstrip(".")
+    return not ((title == "Mr" and pronoun == "she") or (title in {"Mrs", "Ms", "Miss"} and pronoun == "he"))
+
+
 def attribute_quote(sentence: str, earlier: Sequence[str], known: AbstractSet[str] | None = None) -> str | None:
     """The sentence with a pronoun speaker named ("[Dev Rao] said"), itself when it needs none, else None.
     `known`: surnames of the full names given before `earlier`'s last two sentences (by default, from it)."""
@@ -360,7 +393,7 @@ def attribute_quote(sentence: str, earlier: Sequence[str], known: AbstractSet[st
     if match is None:
         return sentence
     speaker = named_speaker(earlier, known)
-    if speaker is None:
+    if speaker is None or not _fits_pronoun(speaker, (match.group("p1") or match.group("p2")).lower()):
         return None  # an unnamed speaker would mislead once the quote is lifted out of its paragraph
     start, end = match.span("p1") if match.group("p1") else match.span("p2")
     return f"{sentence[:start]}[{speaker}]{sentence[end:]}"
@@ -376,7 +409,7 @@ def source_sentences(articles: Sequence[Article], min_words: int = 6, max_words:
         known: set[str] = set()  # surnames of people named up to two sentences before this one
         for position, sentence in enumerate(raw):
             if position >= 3:
-                known |= _read_names(raw[position - 3], known).people
+                known |= _read_names(raw[position - 3], known).persons
             text = _LEADING_FURNITURE.sub("", _DATELINE.sub("", sentence)).strip()
             words = len(text.split())
             if not min_words <= words <= max_words or is_boilerplate(text) or not _STATEMENT_END.search(text):
