@@ -250,6 +250,7 @@ def test_a_quote_whose_speaker_is_unclear_is_left_out() -> None:
         ('Ana Lind lost. Lind\'s lawyer said the ruling was unfair. "We will appeal," he said.', None),
         ('Ana Lind said it was true. Halm, the finance minister, said it was false. "No," he said.', None),
         ('Mrs Lind said the shop would close. "It is over," he said.', None),
+        ('Union leader Ana Lind spoke. Lind asked whether he would quit. "Never," he said.', None),
         (
             'In Port Anselm Ana Lind said the port would reopen. "We fight on," she said.',
             '"We fight on," [Ana Lind] said.',

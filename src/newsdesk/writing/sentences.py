@@ -267,7 +267,8 @@ class _Names:
 
 
 def _read_names(sentence: str, known: AbstractSet[str]) -> _Names:
-    """`known`: surnames of full names the article gave before this sentence."""
+    """`known`: surnames of those the article surely named as people before this sentence. A speaker who asks
+    ("Lind asked whether he would quit.") is no one's answer's speaker: unsure."""
     speakers: list[str] = []
     people: set[str] = set()
     unsure = "according to" in sentence.lower() and not re.search(rf"according to (?:{_TITLE}|{_NAME})", sentence)
@@ -285,8 +286,11 @@ def _read_names(sentence: str, known: AbstractSet[str]) -> _Names:
         else:
             speakers.append(name)
             people.add(name.split()[-1])
-        if group == "a" and match.group(0).endswith(("told", "asked")) and _LISTENER.match(sentence, match.end()):
-            unsure = True  # "Lind told Halm": the listener is named too
+        if group == "a" and (
+            match.group(0).endswith("asked")
+            or (match.group(0).endswith("told") and _LISTENER.match(sentence, match.end()))
+        ):
+            unsure = True  # "Lind told Halm": the listener is named too; "Lind asked": the answer is another's
     for match in _LONE_SPEAKER.finditer(sentence):
         word = match.group("word")
         if any(a <= match.start() < b for a, b in spans) or word.lower() in _OPENERS:
@@ -298,7 +302,9 @@ def _read_names(sentence: str, known: AbstractSet[str]) -> _Names:
         else:
             speakers.append(word)
             people.add(word)
-        if match.group(0).endswith(("told", "asked")) and _LISTENER.match(sentence, match.end()):
+        if match.group(0).endswith("asked") or (
+            match.group(0).endswith("told") and _LISTENER.match(sentence, match.end())
+        ):
             unsure = True
     named, sure = _mentioned_people(sentence, known, spans)
     return _Names(tuple(speakers), frozenset(people | named), frozenset(people | sure), unsure)
