@@ -251,6 +251,25 @@ def test_a_quote_whose_speaker_is_unclear_is_left_out() -> None:
         ('Ana Lind said it was true. Halm, the finance minister, said it was false. "No," he said.', None),
         ('Mrs Lind said the shop would close. "It is over," he said.', None),
         ('Union leader Ana Lind spoke. Lind asked whether he would quit. "Never," he said.', None),
+        ('Marek Halm said it was fair. Ana Müller said it was rigged. "It was stolen," she said.', None),
+        ('Marek Halm said the fire began at night. His wife said she smelled smoke. "I woke him," she said.', None),
+        ('Ana Lind said she was innocent. Her lawyer said the case was weak. "It will fail," he said.', None),
+        ('Ana Lind said her husband Marek Lind was at home. "I was asleep," he said.', None),
+        ('Ana Lind said it was rigged. "We will appeal," she said. "It is over," he said.', None),
+        (
+            'Ana Lind said it was rigged. "We will appeal," she said. "It is over," she said.',
+            '"It is over," [Ana Lind] said.',
+        ),
+        ('DeShawn Smith said the team was ready. "We will win," he said.', '"We will win," [DeShawn Smith] said.'),
+        ('Tonight Ana Lind said she would resign. "It is time," she said.', '"It is time," [Ana Lind] said.'),
+        (  # a plain sentence between the speaker and the quote
+            'Ana Lind said the count was late. The results came at midnight. "We waited," she said.',
+            '"We waited," [Ana Lind] said.',
+        ),
+        (  # "confirmed" with a thing as its subject is no one speaking
+            'Race director Piet Voss said the record confirmed the course\'s reputation. "It is fast," he said.',
+            '"It is fast," [Piet Voss] said.',
+        ),
         (
             'In Port Anselm Ana Lind said the port would reopen. "We fight on," she said.',
             '"We fight on," [Ana Lind] said.',

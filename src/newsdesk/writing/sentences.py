@@ -66,14 +66,14 @@ _SPEECH = rf"(?:{_SPEAKER_VERBS}|told|asked)"
 _PRONOUN_QUOTE = re.compile(
     rf"(?P<after>[\"”’']\s*,?\s*(?P<p1>he|she)\s+{_SPEECH}\b)|(?P<before>^(?P<p2>He|She)\s+{_SPEECH}\b)",
 )
-# A capitalised word of a name: "Lind", "O'Neill", "McAllister", "Jean-Paul", "Lind-Berg", "Lind's".
-_CAP = r"(?:Mc|Mac|O['’]|D['’])?[A-Z][a-z]+(?:[\-'’][A-Z]?[a-z]+)*"
+# A capitalised word of a name: "Lind", "O'Neill", "McAllister", "DeShawn", "Jean-Paul", "Lind-Berg", "Lind's".
+_CAP = r"(?:O['’]|D['’])?[A-Z][a-z]+(?:[A-Z][a-z]+)?(?:[\-'’][A-Z]?[a-z]+)*"
 _NAME = rf"(?:{_CAP}(?:\s+{_CAP}){{1,3}})"
 _TITLE = rf"(?:Mr|Mrs|Ms|Miss|Dr|Prof|Sir)\.?\s+{_CAP}"
 # "Dev Rao said", "said Dev Rao." (not "said Dev Rao was arrested"), "according to Dev Rao", "Dev Rao of
 # Harbor Bank said": a named speaker in an earlier sentence.
 _NAMED_SPEAKER = re.compile(
-    rf"(?P<a>{_TITLE}|{_NAME})(?:\s+(?:of|at|from)\s+(?:the\s+)?{_NAME})?(?:,[^,]{{1,60}},)?\s+{_SPEECH}\b"
+    rf"\b(?P<a>{_TITLE}|{_NAME})(?:\s+(?:of|at|from)\s+(?:the\s+)?{_NAME})?(?:,[^,]{{1,60}},)?\s+{_SPEECH}\b"
     rf"|\b{_SPEECH_BEFORE_SPEAKER}\s+(?P<b>{_TITLE}|{_NAME})(?=\s*[,.;:!?\"”’]|\s*$)"
     rf"|according to (?P<c>{_TITLE}|{_NAME})"
 )
@@ -103,7 +103,8 @@ _OPENERS = (
     _NOT_ROLES
     | DANGLING_OPENERS
     | frozenset(
-        "now later earlier today yesterday instead let last next early late speaking january february march "
+        "now later earlier today yesterday tonight tomorrow afterwards afterward overnight separately finally "
+        "instead let last next early late speaking january february march "
         "april may june july august "
         "september october november december monday tuesday wednesday thursday friday saturday sunday".split()
     )
@@ -129,6 +130,12 @@ _LISTENER = re.compile(rf"\s+(?:{_CAP}|Mr|Mrs|Ms|Dr)\b")
 _POSSESSED = re.compile(rf"\b({_CAP})['’]s\s+[a-z]")
 # "Halm, the finance minister,": a single name described by what follows it.
 _APPOSITION = re.compile(rf"\b({_CAP}),\s+(?:the|a|an|his|her|their)\s[^,]{{1,60}},")
+# A sentence with one of these and no speaker read in it has someone speaking whom the rules cannot name.
+_ANY_SPEECH = re.compile(
+    rf"\b(?:{_SPEAKER_VERBS}|told|asked|disagreed|countered|admitted|recalled|conceded|tweeted|responded|"
+    r"answered|testified)\b"
+)
+_PRONOUN_SPEAKS = re.compile(rf"\b([Hh]e|[Ss]he)\s+{_SPEECH}\b")  # "He said the family ..."
 _PLACE_BEFORE = frozenset("in at from near outside inside across around".split())
 FORWARD_CUES = re.compile(
     r"\b(will|is expected|are expected|expects|plans? to|planned|is due|are due|next (week|month|year)|upcoming|"
@@ -261,9 +268,11 @@ class _Names:
     there goes unnamed or is a body (then no pronoun after it can be pinned on anyone)."""
 
     speakers: tuple[str, ...]
-    people: frozenset[str]  # everyone who may be a person
-    persons: frozenset[str]  # those surely people (speaking, titled, after a role, with an age): `known` grows by these
+    people: frozenset[str]  # the names of everyone who may be a person, as written ("Ana Lind", "Lind")
+    persons: frozenset[str]  # surnames of those surely people (speaking, titled, after a role, with an age)
     unsure: bool
+    pronoun: str | None  # "he" or "she" when one speaks in it ('"...," she said.', "He said the ...")
+    plain: bool  # no capitalised word but an opener: nobody in it can be taken for a speaker
 
 
 def _read_names(sentence: str, known: AbstractSet[str]) -> _Names:
@@ -285,7 +294,7 @@ def _read_names(sentence: str, known: AbstractSet[str]) -> _Names:
             unsure = True  # "But Kestrel said": a single word never given as a full name may be a body
         else:
             speakers.append(name)
-            people.add(name.split()[-1])
+            people.add(name)
         if group == "a" and (
             match.group(0).endswith("asked")
             or (match.group(0).endswith("told") and _LISTENER.match(sentence, match.end()))
@@ -293,7 +302,10 @@ def _read_names(sentence: str, known: AbstractSet[str]) -> _Names:
             unsure = True  # "Lind told Halm": the listener is named too; "Lind asked": the answer is another's
     for match in _LONE_SPEAKER.finditer(sentence):
         word = match.group("word")
-        if any(a <= match.start() < b for a, b in spans) or word.lower() in _OPENERS:
+        if any(a <= match.start() < b for a, b in spans):
+            continue
+        spans.append(match.span())
+        if word.lower() in _OPENERS:
             continue
         if word.lower() in _BODIES:
             continue  # "Police said": no "he" or "she"
@@ -306,8 +318,20 @@ def _read_names(sentence: str, known: AbstractSet[str]) -> _Names:
             match.group(0).endswith("told") and _LISTENER.match(sentence, match.end())
         ):
             unsure = True
+    pronoun = _PRONOUN_QUOTE.search(sentence) or _PRONOUN_SPEAKS.search(sentence)
+    if pronoun:
+        spans.append(pronoun.span())
+    # a speech verb outside every speaker read here: "His wife said ...", "Ana Müller said ...": unnamed
+    unsure = unsure or any(not any(a <= m.start() < b for a, b in spans) for m in _ANY_SPEECH.finditer(sentence))
     named, sure = _mentioned_people(sentence, known, spans)
-    return _Names(tuple(speakers), frozenset(people | named), frozenset(people | sure), unsure)
+    return _Names(
+        tuple(speakers),
+        frozenset(people | named),
+        frozenset(n.split()[-1] for n in people | sure),
+        unsure,
+        next((g.lower() for g in pronoun.groups() if g and g.lower() in ("he", "she")), None) if pronoun else None,
+        _plain(sentence),
+    )
 
 
 def _is_role(word: str) -> bool:
@@ -341,9 +365,9 @@ def _mentioned_people(
             or _is_role(_word_before(sentence, match.start()))
             or (len(words) > 2 and _is_role(words[0].lower()))
         ):
-            sure.add(words[-1])
+            sure.add(" ".join(words))
         elif len(words) > 1:
-            maybe.add(words[-1])
+            maybe.add(" ".join(words))
     sure.update(  # a known surname on its own ("Serafin played ...", "... said Thorn")
         m.group(1)
         for m in _CAPITALISED.finditer(sentence)
@@ -361,28 +385,48 @@ def person_surnames(sentences: Sequence[str]) -> set[str]:
     return known
 
 
-def named_speaker(earlier: Sequence[str], known: AbstractSet[str] | None = None) -> str | None:
+def _plain(sentence: str) -> bool:
+    words = sentence.split()
+    return not any(w[:1].isupper() for w in words[1:]) and (not words or words[0].lower() in _OPENERS)
+
+
+def _one_person(names: AbstractSet[str]) -> bool:
+    """Whether these name forms are one person: full names compared by their last two words ("Councillor Rasmus
+    Kell" is "Rasmus Kell"; "Ana Lind" and "Marek Lind" are two), a lone word matching a full name's last."""
+    full = {" ".join(n.split()[-2:]) for n in names if " " in n}
+    lone = {n for n in names if " " not in n and not any(f.split()[-1] == n for f in full)}
+    return len(full) + len(lone) == 1
+
+
+def named_speaker(
+    earlier: Sequence[str], known: AbstractSet[str] | None = None, pronoun: str | None = None
+) -> str | None:
     """The one person speaking in the nearest of the two sentences before a pronoun quote that names anyone,
     or None when unsure: that sentence names someone else too ("For driving instructor Rosa Lindell, 36, the
-    news came as a shock." after the boss who spoke), an unnamed source or a listener, or nobody speaks in it.
+    news came as a shock." after the boss who spoke), an unnamed source or a listener, someone speaks there
+    whom the rules cannot name ("His wife said ...", "Ana Müller said ..."), or nobody speaks in it. The
+    sentence before is only looked at past a plain one ("The count was late.") or a quote of the same pronoun.
     A surname speaking alone ("Ekberg said ...") counts when the article named that person as a person before
     (`known`: `person_surnames` of the sentences before these two; by default, of `earlier`)."""
     if known is None:
         known = person_surnames(earlier[:-2])
-    window: list[_Names] = []
+    window: list[tuple[str, _Names]] = []
     for sentence in earlier[-2:]:
-        window.append(_read_names(sentence, known))
-        known = known | window[-1].persons
-    for names in reversed(window):
+        window.append((sentence, _read_names(sentence, known)))
+        known = known | window[-1][1].persons
+    for _, names in reversed(window):
         if names.unsure:
             return None
         if names.speakers:
-            surnames = {name.split()[-1] for name in names.speakers}
-            if len(surnames) == 1 and names.people <= surnames:
+            if _one_person(names.people | set(names.speakers)):
                 return max(names.speakers, key=len)  # the fullest form given
             return None  # two people: a guess could misattribute the quote
         if names.people:
             return None  # someone who is not speaking is named nearer the quote
+        if names.pronoun is not None and names.pronoun != pronoun:
+            return None  # "she" spoke there: the "he" of the quote is someone else
+        if names.pronoun is None and not names.plain:
+            return None  # someone may be in it whom the rules do not read as a person
     return None
 
 
@@ -398,8 +442,9 @@ def attribute_quote(sentence: str, earlier: Sequence[str], known: AbstractSet[st
     match = _PRONOUN_QUOTE.search(sentence)
     if match is None:
         return sentence
-    speaker = named_speaker(earlier, known)
-    if speaker is None or not _fits_pronoun(speaker, (match.group("p1") or match.group("p2")).lower()):
+    pronoun = (match.group("p1") or match.group("p2")).lower()
+    speaker = named_speaker(earlier, known, pronoun)
+    if speaker is None or not _fits_pronoun(speaker, pronoun):
         return None  # an unnamed speaker would mislead once the quote is lifted out of its paragraph
     start, end = match.span("p1") if match.group("p1") else match.span("p2")
     return f"{sentence[:start]}[{speaker}]{sentence[end:]}"
