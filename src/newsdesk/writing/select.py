@@ -61,10 +61,9 @@ class ScoredSentences:
     sentences: list[SourceSentence]  # candidates
     vectors: np.ndarray  # unit vectors, one row per sentence
     scores: np.ndarray  # higher = more representative of the whole story
-    same_meaning: float  # cosine above which two of them say the same thing
     content: list[frozenset[str]]  # each sentence's content words (lower case; a number whole: "4.5", "1,200")
     proper: list[frozenset[str]]  # those capitalised inside the sentence: names, places, days
-    weights: Weights  # the thresholds that tell a repeat, and the MMR penalty
+    weights: Weights  # the thresholds that tell a repeat (`same_meaning` among them), and the MMR penalty
 
 
 def _wording_centrality(texts: list[str]) -> np.ndarray:
@@ -92,9 +91,7 @@ def score_sentences(
 ) -> ScoredSentences:
     """Score every candidate by position, centrality in meaning and wording, agreement and length."""
     if not sentences:
-        return ScoredSentences(
-            [], np.zeros((0, 1), dtype=np.float32), np.zeros(0), weights.same_meaning, [], [], weights
-        )
+        return ScoredSentences([], np.zeros((0, 1), dtype=np.float32), np.zeros(0), [], [], weights)
     vectors = embedder.embed([s.text for s in sentences])
     meaning = vectors @ normalise_rows(vectors.mean(axis=0))
     position = np.array([1.0 / (1.0 + s.position) ** weights.position_decay for s in sentences])
@@ -109,7 +106,7 @@ def score_sentences(
     )
     content = [frozenset(w for w in _WORDS.findall(s.text.lower()) if w not in STOP_WORDS) for s in sentences]
     proper = [frozenset(w.lower() for w in _INNER_CAPITALS.findall(s.text)) for s in sentences]
-    return ScoredSentences(sentences, vectors, scores, weights.same_meaning, content, proper, weights)
+    return ScoredSentences(sentences, vectors, scores, content, proper, weights)
 
 
 def select_sentences(
@@ -173,7 +170,7 @@ def repeats(scored: ScoredSentences, i: int, j: int) -> bool:
     Anselm United pulled the trigger on their coach on Wednesday, ..."), or close in meaning and sharing many
     of them. Word overlap catches what the static model's compressed cosine misses."""
     cosine = float(scored.vectors[i] @ scored.vectors[j])
-    if cosine > scored.same_meaning:
+    if cosine > scored.weights.same_meaning:
         return True
     a, b = scored.content[i], scored.content[j]
     if min(len(a), len(b)) < 3:

@@ -280,9 +280,10 @@ def _read_names(sentence: str, known: AbstractSet[str]) -> _Names:
     ("Lind asked whether he would quit.") is no one's answer's speaker: unsure."""
     speakers: list[str] = []
     people: set[str] = set()
-    unsure = "according to" in sentence.lower() and not re.search(rf"according to (?:{_TITLE}|{_NAME})", sentence)
+    found = list(_NAMED_SPEAKER.finditer(sentence))
+    unsure = "according to" in sentence.lower() and not any(m.group("c") for m in found)  # "a spokesman"
     spans: list[tuple[int, int]] = []
-    for match in _NAMED_SPEAKER.finditer(sentence):
+    for match in found:
         spans.append(match.span())
         group = next(g for g in "abc" if match.group(g))
         name = _without_opener(match.group(group), _word_before(sentence, match.start(group)))
@@ -295,11 +296,8 @@ def _read_names(sentence: str, known: AbstractSet[str]) -> _Names:
         else:
             speakers.append(name)
             people.add(name)
-        if group == "a" and (
-            match.group(0).endswith("asked")
-            or (match.group(0).endswith("told") and _LISTENER.match(sentence, match.end()))
-        ):
-            unsure = True  # "Lind told Halm": the listener is named too; "Lind asked": the answer is another's
+        if group == "a" and _asks_or_tells_someone(sentence, match):
+            unsure = True
     for match in _LONE_SPEAKER.finditer(sentence):
         word = match.group("word")
         if any(a <= match.start() < b for a, b in spans):
@@ -314,9 +312,7 @@ def _read_names(sentence: str, known: AbstractSet[str]) -> _Names:
         else:
             speakers.append(word)
             people.add(word)
-        if match.group(0).endswith("asked") or (
-            match.group(0).endswith("told") and _LISTENER.match(sentence, match.end())
-        ):
+        if _asks_or_tells_someone(sentence, match):
             unsure = True
     pronoun = _PRONOUN_QUOTE.search(sentence) or _PRONOUN_SPEAKS.search(sentence)
     if pronoun:
@@ -334,6 +330,12 @@ def _read_names(sentence: str, known: AbstractSet[str]) -> _Names:
     )
 
 
+def _asks_or_tells_someone(sentence: str, match: re.Match[str]) -> bool:
+    """ "Lind asked ...": the answer is another's; "Lind told Halm": the listener is named too."""
+    verb = match.group(0)
+    return verb.endswith("asked") or (verb.endswith("told") and _LISTENER.match(sentence, match.end()) is not None)
+
+
 def _is_role(word: str) -> bool:
     return bool(_ROLE.fullmatch(word)) and word not in _NOT_ROLES and word not in _NOT_ROLE_NOUNS
 
@@ -341,7 +343,7 @@ def _is_role(word: str) -> bool:
 def _mentioned_people(
     sentence: str, known: AbstractSet[str], spans: Sequence[tuple[int, int]] = ()
 ) -> tuple[set[str], set[str]]:
-    """Surnames of the people a sentence may name, and of those it surely names as people. Surely: titled
+    """The names of the people a sentence may name, and of those it surely names as people. Surely: titled
     ("Ms. Calder"), after a role ("driving instructor Rosa Lindell", not "the southern Indian Ocean") or
     opening with one ("Striker Jonas Ekberg"), with an age ("Rosa Lindell, 36,", "Serafin, 41,"), or a known
     surname. Maybe: any other name of two words or more ("Marek Halm disagreed."; a place such as "Lake
@@ -376,13 +378,26 @@ def _mentioned_people(
     return sure | maybe, sure
 
 
-def person_surnames(sentences: Sequence[str]) -> set[str]:
-    """Surnames of the people these sentences name as people (speaking, titled, after a role, with an age), in
-    order, each sentence read with what the ones before it gave: the `known` of `named_speaker`."""
-    known: set[str] = set()
-    for sentence in sentences:
-        known |= _read_names(sentence, known).persons
-    return known
+class _KnownPeople:
+    """Surnames of the people an article's sentences surely name as people (speaking, titled, after a role,
+    with an age), each sentence read once, in order, with what the ones before it gave, and only as far as
+    asked: an article without a pronoun quote is never read for names."""
+
+    def __init__(self, sentences: Sequence[str]) -> None:
+        self._sentences = sentences
+        self._read = 0
+        self._known: set[str] = set()
+
+    def before(self, position: int) -> AbstractSet[str]:
+        while self._read < position:
+            self._known |= _read_names(self._sentences[self._read], self._known).persons
+            self._read += 1
+        return self._known
+
+
+def person_surnames(sentences: Sequence[str]) -> AbstractSet[str]:
+    """The `known` of `named_speaker`: surnames of the people these sentences surely name as people."""
+    return _KnownPeople(sentences).before(len(sentences))
 
 
 def _plain(sentence: str) -> bool:
@@ -410,15 +425,15 @@ def named_speaker(
     (`known`: `person_surnames` of the sentences before these two; by default, of `earlier`)."""
     if known is None:
         known = person_surnames(earlier[:-2])
-    window: list[tuple[str, _Names]] = []
+    window: list[_Names] = []
     for sentence in earlier[-2:]:
-        window.append((sentence, _read_names(sentence, known)))
-        known = known | window[-1][1].persons
-    for _, names in reversed(window):
+        window.append(_read_names(sentence, known))
+        known = known | window[-1].persons
+    for names in reversed(window):
         if names.unsure:
             return None
         if names.speakers:
-            if _one_person(names.people | set(names.speakers)):
+            if _one_person(names.people):  # the speakers are among them
                 return max(names.speakers, key=len)  # the fullest form given
             return None  # two people: a guess could misattribute the quote
         if names.people:
@@ -438,7 +453,7 @@ def _fits_pronoun(speaker: str, pronoun: str) -> bool:
 
 def attribute_quote(sentence: str, earlier: Sequence[str], known: AbstractSet[str] | None = None) -> str | None:
     """The sentence with a pronoun speaker named ("[Dev Rao] said"), itself when it needs none, else None.
-    `known`: surnames of the full names given before `earlier`'s last two sentences (by default, from it)."""
+    `known`: surnames of the people surely named before `earlier`'s last two sentences (by default, from it)."""
     match = _PRONOUN_QUOTE.search(sentence)
     if match is None:
         return sentence
@@ -457,17 +472,18 @@ def source_sentences(articles: Sequence[Article], min_words: int = 6, max_words:
         if article.copy_of:
             continue
         raw = split_sentences(article.text)
-        known: set[str] = set()  # surnames of people named up to two sentences before this one
+        known = _KnownPeople(raw)
         for position, sentence in enumerate(raw):
-            if position >= 3:
-                known |= _read_names(raw[position - 3], known).persons
             text = _LEADING_FURNITURE.sub("", _DATELINE.sub("", sentence)).strip()
             words = len(text.split())
             if not min_words <= words <= max_words or is_boilerplate(text) or not _STATEMENT_END.search(text):
                 continue
             if not _balanced_quotes(text):
                 continue
-            attributed = attribute_quote(text, raw[max(0, position - 2) : position], known)
+            if _PRONOUN_QUOTE.search(text):  # the people named up to two sentences before it
+                attributed = attribute_quote(text, raw[max(0, position - 2) : position], known.before(position - 2))
+            else:
+                attributed = text
             if attributed is not None:
                 original = text if attributed != text else ""
                 found.append(SourceSentence(attributed, article.id, article.outlet, position, words, original))

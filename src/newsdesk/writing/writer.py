@@ -50,7 +50,8 @@ def whats_new(
     allowed = frozenset(
         i
         for i, s in enumerate(scored.sentences)
-        if s.article_id in fresh and (len(said) == 0 or float(np.max(said @ scored.vectors[i])) <= scored.same_meaning)
+        if s.article_id in fresh
+        and (len(said) == 0 or float(np.max(said @ scored.vectors[i])) <= scored.weights.same_meaning)
     )
     return select_sentences(scored, WHATS_NEW_BUDGET, allowed=allowed)
 
